@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs the Debian 12 packages tether's build, tests and tools need.
+# Idempotent; run as root.  With --bench, also what the benchmarks compare
+# against (Python's voluptuous and Jinja2).
+set -e
+pkgs="build-essential pkg-config clang libyaml-dev libpcre2-dev libcmocka-dev python3 python3-yaml"
+[ "$1" = "--bench" ] && pkgs="$pkgs python3-voluptuous python3-jinja2 hyperfine"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: need root to install:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing
