@@ -12,7 +12,7 @@ CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Isrc $(PKG_CFLAGS)
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -iquote src $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS)
 
 ifeq ($(SANITIZE),1)
@@ -57,7 +57,7 @@ check: all $(UNIT_BIN)
 	@B=$(B) ./tests/run.sh $(UNIT_BIN)
 
 # libFuzzer wants clang; every library file is compiled into each target.
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -Isrc $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -iquote src $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
 fuzz: $(FUZZ_BIN)
 
 build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*.h)
