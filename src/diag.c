@@ -70,6 +70,15 @@ diags_add(struct diags *d, enum err_class cls, int line, int col,
 	diags_push(d, &g);
 }
 
+size_t
+diags_errors(const struct diags *d)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < d->n; i++)
+		n += !d->v[i].warning;
+	return n;
+}
+
 void
 diags_move(struct diags *to, struct diags *from)
 {
@@ -108,7 +117,8 @@ diags_print(const struct diags *d, const char *file, FILE *out)
 			fprintf(out, "%s:%d:%d: ", file, g->line, g->col);
 		else
 			fprintf(out, "%s: ", file);
-		fprintf(out, "%s: ", err_class_name(g->cls));
+		fprintf(out, "%s%s: ", g->warning ? "warning: " : "",
+			err_class_name(g->cls));
 		if (g->path[0])
 			fprintf(out, "%s: ", g->path);
 		fprintf(out, "%s\n", g->msg);

@@ -3,6 +3,7 @@
 #ifndef TETHER_DIAG_H
 #define TETHER_DIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -26,6 +27,7 @@ struct diag {
 	char *msg;
 	size_t seq; /* order of discovery, to keep sorting stable */
 	int depth;  /* path components, to rank schema alternatives */
+	bool warning; /* reported, but the input stays valid */
 };
 
 struct diags {
@@ -38,11 +40,13 @@ void diags_free(struct diags *d);
 void diags_add(struct diags *d, enum err_class cls, int line, int col,
 	       const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* How many are errors, not warnings. */
+size_t diags_errors(const struct diags *d);
 /* Moves every diagnostic of FROM to the end of TO. */
 void diags_move(struct diags *to, struct diags *from);
 /* Sorts by position (stable), so a file reads top to bottom. */
 void diags_sort(struct diags *d);
-/* One line each: FILE:LINE:COL: Class: path: message */
+/* One line each: FILE:LINE:COL: [warning: ]Class: path: message */
 void diags_print(const struct diags *d, const char *file, FILE *out);
 
 #endif
