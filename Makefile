@@ -13,7 +13,7 @@ CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -iquote src $(PKG_CFLAGS)
-LDLIBS  += $(PKG_LIBS)
+LDLIBS  += $(PKG_LIBS) -lm
 
 ifeq ($(SANITIZE),1)
 B       := build/san
@@ -62,7 +62,7 @@ fuzz: $(FUZZ_BIN)
 
 build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*.h)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm
 
 format:
 	clang-format -i src/*.c src/*.h tests/unit/*.c fuzz/*.c $(SIM_SRC)
