@@ -364,7 +364,10 @@ validate_any(struct schema_ctx *ctx, const struct schema *s,
 		int depth = trial.v[0].depth;
 		if (depth > ctx->depth)
 			all_shallow = false;
-		if (depth > best_depth) {
+		/* voluptuous keeps the error that got deepest; among those,
+		 * the alternative with the fewest errors reads best. */
+		if (depth > best_depth ||
+		    (depth == best_depth && trial.n < best.n)) {
 			diags_free(&best);
 			best = trial;
 			best_depth = depth;
