@@ -4,5 +4,6 @@
 #define TETHER_CMD_H
 
 int cmd_validate(int argc, char **argv);
+int cmd_device(int argc, char **argv);
 
 #endif

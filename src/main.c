@@ -10,6 +10,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{"validate", cmd_validate, "check LAVA job definitions"},
+	{"device", cmd_device, "render and check device dictionaries"},
 };
 
 static void
