@@ -4,7 +4,7 @@
 # against (Python's voluptuous and Jinja2).
 set -e
 pkgs="build-essential pkg-config clang libyaml-dev libpcre2-dev libcmocka-dev python3 python3-yaml"
-[ "$1" = "--bench" ] && pkgs="$pkgs python3-voluptuous python3-jinja2 hyperfine"
+[ "$1" = "--bench" ] && pkgs="$pkgs python3-voluptuous python3-jinja2"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
