@@ -1045,6 +1045,7 @@ static int
 lex_tag(struct lexer *lx, char kind, int line)
 {
 	int depth = 0;
+	char stack[256];
 	const char *s = lx->src;
 	for (;;) {
 		while (lx->pos < lx->len && py_space((unsigned char)s[lx->pos])) {
@@ -1113,12 +1114,19 @@ lex_tag(struct lexer *lx, char kind, int line)
 					"'%c' in tag",
 					*p);
 		if (oplen == 1 && strchr("([{", *p)) {
+			if (depth < (int)sizeof stack)
+				stack[depth] = *p == '(' ? ')' : *p == '[' ? ']' : '}';
 			depth++;
 		} else if (oplen == 1 && strchr(")]}", *p)) {
 			if (depth == 0)
 				return lex_fail(lx, lx->line,
 						"unexpected '%c'", *p);
 			depth--;
+			if (depth < (int)sizeof stack && stack[depth] != *p)
+				return lex_fail(lx, lx->line,
+						"unexpected '%c', expected "
+						"'%c'",
+						*p, stack[depth]);
 		}
 		lex_push(lx, T_OP, p, oplen);
 		lx->pos += oplen;
@@ -3923,12 +3931,22 @@ static int
 check_active(struct render *r, struct frame *f, int line, struct tmpl *t,
 	     const char *how)
 {
-	for (int i = 0; i < r->nactive; i++)
-		if (r->active[i] == t)
-			return rfail(r, f->t, line,
-				     "recursive %s: '%s' is already being "
-				     "rendered",
-				     how, t->name);
+	for (int i = 0; i < r->nactive; i++) {
+		if (strcmp(r->active[i]->path, t->path) != 0)
+			continue;
+		/* Name the whole cycle, so the loop can be broken. */
+		char chain[300] = "";
+		size_t n = 0;
+		for (int k = i; k < r->nactive && n < sizeof chain; k++) {
+			int w = snprintf(chain + n, sizeof chain - n, "%s -> ",
+					 r->active[k]->name);
+			if (w < 0)
+				break;
+			n += (size_t)w;
+		}
+		return rfail(r, f->t, line, "recursive %s: %s%s", how, chain,
+			     t->name);
+	}
 	if (r->nactive >= MAX_ACTIVE || r->nactive >= r->env->lim.max_depth)
 		return rfail(r, f->t, line, "templates nested too deeply");
 	return 0;
