@@ -36,40 +36,70 @@ schema_ctx_init(struct schema_ctx *ctx, struct diags *diags,
 void
 schema_ctx_free(struct schema_ctx *ctx)
 {
-	for (int i = 0; i < ctx->depth; i++)
-		free(ctx->path[i]);
 	free(ctx->path);
 	ctx->path = NULL;
 	ctx->depth = ctx->path_cap = 0;
 }
 
 static void
-path_push(struct schema_ctx *ctx, char *component)
+path_push(struct schema_ctx *ctx, struct schema_path_elem e)
 {
 	if (ctx->depth == ctx->path_cap) {
 		ctx->path_cap = ctx->path_cap ? ctx->path_cap * 2 : 16;
 		ctx->path = xreallocarray(ctx->path, (size_t)ctx->path_cap,
 					  sizeof *ctx->path);
 	}
-	ctx->path[ctx->depth++] = component;
+	ctx->path[ctx->depth++] = e;
 }
 
 void
 schema_path_push_key(struct schema_ctx *ctx, const char *key)
 {
-	path_push(ctx, xstrdup(key));
+	path_push(ctx, (struct schema_path_elem){.key = key});
+}
+
+void
+schema_path_push_node(struct schema_ctx *ctx, const struct ynode *key)
+{
+	if (key->kind == YN_STR)
+		path_push(ctx, (struct schema_path_elem){.key = key->str});
+	else
+		path_push(ctx, (struct schema_path_elem){.node = key});
 }
 
 void
 schema_path_push_index(struct schema_ctx *ctx, size_t index)
 {
-	path_push(ctx, xasprintf("[%zu]", index));
+	path_push(ctx, (struct schema_path_elem){.index = index});
 }
 
 void
 schema_path_pop(struct schema_ctx *ctx)
 {
-	free(ctx->path[--ctx->depth]);
+	ctx->depth--;
+}
+
+/* How a key that is no string reads in a path: as Python prints it. */
+static void
+add_key_text(struct buf *b, const struct ynode *k)
+{
+	switch (k->kind) {
+	case YN_NULL:
+		buf_adds(b, "None");
+		break;
+	case YN_BOOL:
+		buf_adds(b, k->v.b ? "True" : "False");
+		break;
+	case YN_SEQ:
+		buf_adds(b, "[...]");
+		break;
+	case YN_MAP:
+		buf_adds(b, "{...}");
+		break;
+	default:
+		buf_adds(b, k->str);
+		break;
+	}
 }
 
 char *
@@ -78,30 +108,19 @@ schema_path_string(const struct schema_ctx *ctx)
 	struct buf b;
 	buf_init(&b);
 	for (int i = 0; i < ctx->depth; i++) {
-		if (i > 0 && ctx->path[i][0] != '[')
+		const struct schema_path_elem *e = &ctx->path[i];
+		if (e->key == NULL && e->node == NULL) {
+			buf_printf(&b, "[%zu]", e->index);
+			continue;
+		}
+		if (i > 0)
 			buf_addc(&b, '.');
-		buf_adds(&b, ctx->path[i]);
+		if (e->key)
+			buf_adds(&b, e->key);
+		else
+			add_key_text(&b, e->node);
 	}
 	return buf_steal(&b);
-}
-
-/* The text a key takes in a path: a string as is, others as Python
- * would print them. */
-static char *
-key_text(const struct ynode *k)
-{
-	switch (k->kind) {
-	case YN_NULL:
-		return xstrdup("None");
-	case YN_BOOL:
-		return xstrdup(k->v.b ? "True" : "False");
-	case YN_SEQ:
-		return xstrdup("[...]");
-	case YN_MAP:
-		return xstrdup("{...}");
-	default:
-		return xstrdup(k->str);
-	}
 }
 
 static void
@@ -405,14 +424,27 @@ map_literal_key(const struct schema *s, const char *name, size_t len,
 		for (const struct schema_key *k = s->keysets[i]; k->kind; k++) {
 			if (k->kind != KEY_REQUIRED && k->kind != KEY_OPTIONAL)
 				continue;
-			if (strlen(k->name) != len ||
-			    memcmp(k->name, name, len) != 0)
+			if (strncmp(k->name, name, len) != 0 ||
+			    k->name[len] != '\0')
 				continue;
 			if (found == NULL && required)
 				*required = k->kind == KEY_REQUIRED;
 			found = k;
 		}
 	return found;
+}
+
+/* The first literal key of S with the name of SK. */
+static const struct schema_key *
+first_definition(const struct schema *s, const struct schema_key *sk)
+{
+	for (size_t i = 0; s->keysets[i]; i++)
+		for (const struct schema_key *k = s->keysets[i]; k->kind; k++)
+			if ((k->kind == KEY_REQUIRED ||
+			     k->kind == KEY_OPTIONAL) &&
+			    strcmp(k->name, sk->name) == 0)
+				return k;
+	return NULL;
 }
 
 /* Whether data key K fits a wildcard schema key. */
@@ -490,9 +522,7 @@ validate_map(struct schema_ctx *ctx, const struct schema *s,
 			sk = map_literal_key(s, k->str, k->len, NULL);
 		if (sk == NULL)
 			sk = map_wildcard_key(s, k);
-		char *text = key_text(k);
-		schema_path_push_key(ctx, text);
-		free(text);
+		schema_path_push_node(ctx, k);
 		if (sk)
 			errors += validate(ctx, sk->value, v, extra);
 		else if (extra == EXTRA_PREVENT) {
@@ -501,30 +531,19 @@ validate_map(struct schema_ctx *ctx, const struct schema *s,
 		}
 		schema_path_pop(ctx);
 	}
-	/* Required keys, each named once however many key sets hold it. */
+	/* Required keys missing from the data, each named once however
+	 * many key sets define it. */
 	for (size_t i = 0; s->keysets[i]; i++)
 		for (const struct schema_key *sk = s->keysets[i]; sk->kind;
 		     sk++) {
-			if (sk->kind != KEY_REQUIRED && sk->kind != KEY_OPTIONAL)
-				continue;
 			bool required = false;
-			size_t len = strlen(sk->name);
-			if (map_literal_key(s, sk->name, len, &required) ==
-				    NULL ||
-			    !required)
+			if (sk->kind != KEY_REQUIRED || ymap_key(n, sk->name))
 				continue;
-			bool first = true;
-			for (size_t j = 0; j < i && first; j++)
-				for (const struct schema_key *o = s->keysets[j];
-				     o->kind; o++)
-					if (o->name && strcmp(o->name,
-							      sk->name) == 0)
-						first = false;
-			for (const struct schema_key *o = s->keysets[i];
-			     o < sk && first; o++)
-				if (o->name && strcmp(o->name, sk->name) == 0)
-					first = false;
-			if (!first || ymap_key(n, sk->name))
+			/* Only at its first definition, which says whether
+			 * it is required at all. */
+			if (map_literal_key(s, sk->name, strlen(sk->name),
+					    &required) == NULL ||
+			    !required || first_definition(s, sk) != sk)
 				continue;
 			schema_path_push_key(ctx, sk->name);
 			schema_error(ctx, n, "required key not provided");

@@ -125,13 +125,22 @@ extern const struct schema schema_object, schema_str, schema_int,
 #define MATCH_KEY(re, v) {.kind = KEY_MATCH, .name = (re), .value = (v)}
 #define IN_KEY(list, v) {.kind = KEY_IN, .names = (list), .value = (v)}
 
+/* One step of a key path: a string key, a key of another type, or a
+ * list index. */
+struct schema_path_elem {
+	const char *key;           /* must outlive the push */
+	const struct ynode *node;  /* a non-string key */
+	size_t index;
+};
+
 /* The state of one validation run. */
 struct schema_ctx {
 	struct diags *diags;
 	enum err_class cls;
 	bool strict;
-	/* The path of the node being checked, as components. */
-	char **path;
+	/* The path of the node being checked, as components; strings are
+	 * only built when an error is reported. */
+	struct schema_path_elem *path;
 	int depth, path_cap;
 	unsigned long long steps; /* nodes visited, bounded */
 };
@@ -139,8 +148,10 @@ struct schema_ctx {
 void schema_ctx_init(struct schema_ctx *ctx, struct diags *diags,
 		     enum err_class cls, bool strict);
 void schema_ctx_free(struct schema_ctx *ctx);
-/* Path components: a key, or a list index. */
+/* Path components: a key (the string must outlive the push), a data key
+ * node, or a list index. */
 void schema_path_push_key(struct schema_ctx *ctx, const char *key);
+void schema_path_push_node(struct schema_ctx *ctx, const struct ynode *key);
 void schema_path_push_index(struct schema_ctx *ctx, size_t index);
 void schema_path_pop(struct schema_ctx *ctx);
 /* The current path as "a.b[2].c"; the caller frees it. */

@@ -187,6 +187,16 @@ python_truthy(const struct ynode *n)
 	}
 }
 
+/* The boot methods whose pipeline logs in when the block has prompts
+ * (LAVA's AutoLoginAction); docker, jlink and the like never do. */
+static const char *const login_methods[] = {
+	"avh",      "barebox",   "depthcharge", "fastboot", "fvp",
+	"grub",     "grub-efi",  "ipxe",        "kexec",    "minimal",
+	"musca",    "new_connection", "nodebooter", "qemu", "qemu-iso",
+	"qemu-nfs", "schroot",   "ssh",         "u-boot",   "uefi",
+	"uefi-menu", NULL,
+};
+
 /* AutoLoginAction.validate: a boot block that has prompts gets a login
  * step, which checks prompts and auto_login with these messages. */
 static int
@@ -194,7 +204,11 @@ check_auto_login(struct schema_ctx *ctx, const struct ynode *boot)
 {
 	int errors = 0;
 	const struct ynode *params = ymap_get(boot, "auto_login");
-	if (!ymap_key(boot, "prompts"))
+	const struct ynode *method = ymap_get(boot, "method");
+	bool logs_in = false;
+	for (size_t i = 0; login_methods[i] && !logs_in; i++)
+		logs_in = ynode_is_str(method, login_methods[i]);
+	if (!logs_in || !ymap_key(boot, "prompts"))
 		return 0;
 	if (python_truthy(params)) {
 		schema_path_push_key(ctx, "auto_login");

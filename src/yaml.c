@@ -96,6 +96,8 @@ match_bool(const char *s, bool *v)
 					  "TRUE", "on", "On", "ON", NULL};
 	static const char *const no[] = {"no", "No", "NO", "false", "False",
 					 "FALSE", "off", "Off", "OFF", NULL};
+	if (strchr("yYnNtTfFoO", s[0]) == NULL || s[0] == '\0')
+		return false;
 	for (int i = 0; yes[i]; i++)
 		if (strcmp(s, yes[i]) == 0) {
 			*v = true;
@@ -112,6 +114,8 @@ match_bool(const char *s, bool *v)
 static bool
 match_null(const char *s)
 {
+	if (s[0] != '\0' && s[0] != '~' && s[0] != 'n' && s[0] != 'N')
+		return false;
 	return strcmp(s, "") == 0 || strcmp(s, "~") == 0 ||
 	       strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
 	       strcmp(s, "NULL") == 0;
@@ -565,7 +569,7 @@ scalar_node(struct composer *c, const yaml_event_t *ev, bool *is_merge)
 		else if (strcmp(n->str, "=") == 0)
 			kind = "value";
 		else
-			kind = "str";
+			return n; /* by far the most common case */
 	} else {
 		kind = short_tag(tag);
 		if (kind == NULL)
