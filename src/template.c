@@ -991,22 +991,22 @@ lex_number(struct lexer *lx)
 {
 	const char *s = lx->src;
 	size_t i = lx->pos;
-	char tmp[128];
-	size_t n = 0;
+	struct buf tmp; /* the literal without its underscores */
 	bool isfloat = false;
+	buf_init(&tmp);
 #define DIGITS()                                                               \
 	while (i < lx->len && ((s[i] >= '0' && s[i] <= '9') ||                 \
 			       (s[i] == '_' && i + 1 < lx->len &&              \
 				s[i + 1] >= '0' && s[i + 1] <= '9'))) {        \
-		if (s[i] != '_' && n < sizeof tmp - 1)                         \
-			tmp[n++] = s[i];                                       \
+		if (s[i] != '_')                                               \
+			buf_addc(&tmp, s[i]);                                  \
 		i++;                                                           \
 	}
 	DIGITS();
 	if (i + 1 < lx->len && s[i] == '.' && s[i + 1] >= '0' &&
 	    s[i + 1] <= '9') {
 		isfloat = true;
-		tmp[n++] = s[i++];
+		buf_addc(&tmp, s[i++]);
 		DIGITS();
 	}
 	if (i < lx->len && (s[i] == 'e' || s[i] == 'E')) {
@@ -1015,25 +1015,26 @@ lex_number(struct lexer *lx)
 			j++;
 		if (j < lx->len && s[j] >= '0' && s[j] <= '9') {
 			isfloat = true;
-			while (i < j && n < sizeof tmp - 1)
-				tmp[n++] = s[i++];
+			while (i < j)
+				buf_addc(&tmp, s[i++]);
 			DIGITS();
 		}
 	}
 #undef DIGITS
-	tmp[n] = '\0';
 	struct token *t = lex_push(lx, isfloat ? T_FLOAT : T_INT, s + lx->pos,
 				   i - lx->pos);
+	int rc = 0;
 	if (isfloat) {
-		t->f = strtod(tmp, NULL);
+		t->f = strtod(tmp.data, NULL);
 	} else {
 		errno = 0;
-		t->i = strtoll(tmp, NULL, 10);
+		t->i = strtoll(tmp.data, NULL, 10);
 		if (errno == ERANGE)
-			return lex_fail(lx, lx->line, "integer too large");
+			rc = lex_fail(lx, lx->line, "integer too large");
 	}
+	buf_free(&tmp);
 	lx->pos = i;
-	return 0;
+	return rc;
 }
 
 static const char *const ops2[] = {"//", "**", "==", "!=", "<=", ">="};

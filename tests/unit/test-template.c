@@ -20,6 +20,8 @@ struct render_case {
 };
 
 static const struct render_case cases[] = {
+	/* longer than any fixed buffer (found by the fuzzer) */
+	{"{{ 0.10000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000001 }}", "0.1"},
 	{"{{ 1 + 2 }}|{{ 'a' ~ 1 ~ none }}|{{ [1] + [2, 'x'] }}",
 	 "3|a1None|[1, 2, 'x']"},
 	{"{{ 1.5 }} {{ 1e20 }} {{ 0.1 + 0.2 }} {{ 3.0 }} {{ 1e-5 }} {{ 123456789012345678.0 }} {{ -2.5 }}",
@@ -207,6 +209,7 @@ static const struct error_case errors[] = {
 	{"{{ {[1]: 2} }}", 1, "unhashable type: 'list'"},
 	{"{{ 1 ) }}", 1, "unexpected ')'"},
 	{"{% set %}", 1, "unexpected end of statement block"},
+	{"{{ 123456789012345678901234567890 }}", 1, "integer too large"},
 };
 
 static void
