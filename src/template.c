@@ -4222,3 +4222,30 @@ tmpl_error_print(const struct tmpl_error *err, FILE *f)
 	else
 		fprintf(f, "%s: error: %s\n", err->file, err->msg);
 }
+
+static int
+find_set(const struct node *n, const char *name)
+{
+	for (; n; n = n->next) {
+		if ((n->kind == N_SET || n->kind == N_SETBLOCK) &&
+		    strcmp(n->s, name) == 0)
+			return n->line;
+		if (n->kind == N_IF || n->kind == N_FOR) {
+			int line = find_set(n->body, name);
+			if (line == 0)
+				line = find_set(n->orelse, name);
+			if (line)
+				return line;
+		}
+	}
+	return 0;
+}
+
+int
+tmpl_file_set_line(struct tmpl_env *env, const char *path, const char *name)
+{
+	for (struct tmpl *t = env->tmpls; t; t = t->next)
+		if (strcmp(t->name, path) == 0)
+			return find_set(t->body, name);
+	return 0;
+}

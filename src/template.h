@@ -66,6 +66,13 @@ int tmpl_render(struct tmpl_env *env, const char *name, struct buf *out,
 int tmpl_render_file(struct tmpl_env *env, const char *path, struct buf *out,
 		     struct tmpl_error *err);
 
+/* Where the template at PATH (rendered or loaded before) sets NAME at
+ * its top level (also inside if and for): the line, or 0 if it does
+ * not.  For checks on device dictionaries ("connection_command and
+ * connection_list may not be mixed"). */
+int tmpl_file_set_line(struct tmpl_env *env, const char *path,
+		       const char *name);
+
 /* Prints ERR as "FILE:LINE: error: MSG". */
 void tmpl_error_print(const struct tmpl_error *err, FILE *f);
 
