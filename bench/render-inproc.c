@@ -46,7 +46,7 @@ main(int argc, char **argv)
 {
 	if (argc < 4) {
 		fprintf(stderr, "usage: render-inproc ROUNDS TEMPLATE_DIR "
-				"DICT...\n");
+		                "DICT...\n");
 		return 2;
 	}
 	int rounds = atoi(argv[1]);

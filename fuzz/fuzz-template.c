@@ -20,10 +20,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = nul ? (size_t)(nul - src) : size;
 	struct tmpl_env *env = tmpl_env_new();
 	struct tmpl_limits lim = {
-		.max_output = 1 << 16,
-		.max_memory = 8 << 20,
-		.max_steps = 100000,
-		.max_depth = 32,
+	    .max_output = 1 << 16,
+	    .max_memory = 8 << 20,
+	    .max_steps = 100000,
+	    .max_depth = 32,
 	};
 	tmpl_env_set_limits(env, &lim);
 	tmpl_env_add_string(env, "t", src, len);

@@ -17,22 +17,22 @@ static void
 device_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: tether device render [-t TEMPLATE_DIR]... "
-		"[--context JOB.yaml]\n"
-		"                            [-D key=value]... DICT.jinja2\n"
-		"       tether device check [-t TEMPLATE_DIR]... "
-		"[--context JOB.yaml]\n"
-		"                           [-D key=value]... "
-		"DEVICE.yaml|DICT.jinja2\n"
-		"\n"
-		"render: print the device configuration a dictionary renders "
-		"to.  Templates\n"
-		"are searched in the -t directories, then in the dictionary's "
-		"own.  The job's\n"
-		"context: map and -D values (strings) are template "
-		"variables.\n"
-		"check: report errors in a rendered device configuration or a "
-		"dictionary.\n");
+	        "usage: tether device render [-t TEMPLATE_DIR]... "
+	        "[--context JOB.yaml]\n"
+	        "                            [-D key=value]... DICT.jinja2\n"
+	        "       tether device check [-t TEMPLATE_DIR]... "
+	        "[--context JOB.yaml]\n"
+	        "                           [-D key=value]... "
+	        "DEVICE.yaml|DICT.jinja2\n"
+	        "\n"
+	        "render: print the device configuration a dictionary renders "
+	        "to.  Templates\n"
+	        "are searched in the -t directories, then in the dictionary's "
+	        "own.  The job's\n"
+	        "context: map and -D values (strings) are template "
+	        "variables.\n"
+	        "check: report errors in a rendered device configuration or a "
+	        "dictionary.\n");
 }
 
 /* A YAML node as a template value (job context entries). */
@@ -55,19 +55,18 @@ value_from_ynode(struct tmpl_env *env, const struct ynode *n, int depth)
 	case YN_SEQ: {
 		struct tval *l = tval_new_list(env);
 		for (size_t i = 0; i < n->n; i++)
-			tval_list_append(env, l,
-					 value_from_ynode(env, n->items[i],
-							  depth + 1));
+			tval_list_append(
+			    env, l,
+			    value_from_ynode(env, n->items[i], depth + 1));
 		return l;
 	}
 	case YN_MAP: {
 		struct tval *d = tval_new_dict(env);
 		for (size_t i = 0; i < n->n; i++)
-			tval_dict_set(env, d,
-				      value_from_ynode(env, n->keys[i],
-						       depth + 1),
-				      value_from_ynode(env, n->vals[i],
-						       depth + 1));
+			tval_dict_set(
+			    env, d,
+			    value_from_ynode(env, n->keys[i], depth + 1),
+			    value_from_ynode(env, n->vals[i], depth + 1));
 		return d;
 	}
 	default:
@@ -89,7 +88,7 @@ load_context(struct tmpl_env *env, const char *path)
 	free(data);
 	if (doc == NULL) {
 		fprintf(stderr, "%s:%d:%d: error: %s\n", path, yerr.line,
-			yerr.col, yerr.msg);
+		        yerr.col, yerr.msg);
 		return -1;
 	}
 	const struct ynode *ctx = ymap_get(ydoc_root(doc), "context");
@@ -99,12 +98,13 @@ load_context(struct tmpl_env *env, const char *path)
 			const struct ynode *k = ctx->keys[i];
 			if (k->kind != YN_STR)
 				continue;
-			tmpl_env_set_var(env, k->str,
-					 value_from_ynode(env, ctx->vals[i], 0));
+			tmpl_env_set_var(
+			    env, k->str,
+			    value_from_ynode(env, ctx->vals[i], 0));
 		}
 	} else if (ctx && ctx->kind != YN_NULL) {
 		fprintf(stderr, "%s:%d:%d: error: context: should be a map\n",
-			path, ctx->line, ctx->col);
+		        path, ctx->line, ctx->col);
 		rc = -1;
 	}
 	ydoc_free(doc);
@@ -134,12 +134,12 @@ parse_options(int argc, char **argv, struct tmpl_env *env, int *status)
 		if (a[0] != '-' || a[1] == '\0')
 			break;
 		bool is_t = strncmp(a, "-t", 2) == 0 ||
-			    strncmp(a, "--templates", 11) == 0;
+		            strncmp(a, "--templates", 11) == 0;
 		bool is_d = strncmp(a, "-D", 2) == 0;
 		bool is_c = strncmp(a, "--context", 9) == 0;
 		if (!is_t && !is_d && !is_c) {
 			fprintf(stderr, "tether device: unknown option '%s'\n",
-				a);
+			        a);
 			device_usage(stderr);
 			return -1;
 		}
@@ -150,11 +150,12 @@ parse_options(int argc, char **argv, struct tmpl_env *env, int *status)
 			val = a + 2;
 		else if (a[optlen] == '\0' && i + 1 < argc)
 			val = argv[++i];
-		if (val == NULL || (a[optlen] != '\0' && a[optlen] != '=' &&
-				    optlen > 2)) {
-			fprintf(stderr, "tether device: option '%s' needs a "
-					"value\n",
-				a);
+		if (val == NULL ||
+		    (a[optlen] != '\0' && a[optlen] != '=' && optlen > 2)) {
+			fprintf(stderr,
+			        "tether device: option '%s' needs a "
+			        "value\n",
+			        a);
 			return -1;
 		}
 		if (is_t) {
@@ -167,14 +168,16 @@ parse_options(int argc, char **argv, struct tmpl_env *env, int *status)
 		} else {
 			const char *eq = strchr(val, '=');
 			if (eq == NULL || eq == val) {
-				fprintf(stderr, "tether device: -D needs "
-						"key=value, got '%s'\n",
-					val);
+				fprintf(stderr,
+				        "tether device: -D needs "
+				        "key=value, got '%s'\n",
+				        val);
 				return -1;
 			}
 			char *key = xstrndup(val, (size_t)(eq - val));
-			tmpl_env_set_var(env, key,
-					 tval_new_str(env, eq + 1, strlen(eq + 1)));
+			tmpl_env_set_var(
+			    env, key,
+			    tval_new_str(env, eq + 1, strlen(eq + 1)));
 			free(key);
 		}
 	}
@@ -217,8 +220,7 @@ device_render(int argc, char **argv)
 	int rc = tmpl_render_file(env, argv[i], &out, &err);
 	if (rc < 0) {
 		tmpl_error_print(&err, stderr);
-	} else if (out.len &&
-		   fwrite(out.data, 1, out.len, stdout) != out.len) {
+	} else if (out.len && fwrite(out.data, 1, out.len, stdout) != out.len) {
 		perror("tether: stdout");
 		rc = -1;
 	}

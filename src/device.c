@@ -19,20 +19,20 @@
 /* Tags with a meaning: primary and secondary say which connection, the
  * others how to close it (lava_dispatcher/connection.py RECOGNIZED_TAGS). */
 static const char *const known_tags[] = {"primary", "secondary", "telnet",
-					 "ssh", "shell"};
+                                         "ssh", "shell"};
 
 static const char *const power_keys[POWER_N] = {
-	"hard_reset", "soft_reboot",	   "power_off",
-	"power_on",   "pre_power_command", "pre_os_command",
+    "hard_reset", "soft_reboot",       "power_off",
+    "power_on",   "pre_power_command", "pre_os_command",
 };
 
-static void
-cfg_error(struct diags *d, const struct ynode *n, const char *path,
-	  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void cfg_error(struct diags *d, const struct ynode *n, const char *path,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static void
 cfg_error(struct diags *d, const struct ynode *n, const char *path,
-	  const char *fmt, ...)
+          const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -40,7 +40,7 @@ cfg_error(struct diags *d, const struct ynode *n, const char *path,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	diags_add(d, ERR_CONFIGURATION, n ? n->line : 0, n ? n->col : 0, path,
-		  "%s", msg);
+	          "%s", msg);
 }
 
 static const char *
@@ -66,7 +66,7 @@ need(struct diags *d, const struct ynode *map, const char *path,
 
 static bool
 expect_kind(struct diags *d, const struct ynode *n, const char *path,
-	    enum ynode_kind kind, const char *what)
+            enum ynode_kind kind, const char *what)
 {
 	if (n && n->kind == kind)
 		return true;
@@ -77,7 +77,7 @@ expect_kind(struct diags *d, const struct ynode *n, const char *path,
 /* A map, or null where LAVA's schema says Any(None, dict). */
 static bool
 map_or_null(struct diags *d, const struct ynode *map, const char *path,
-	    const char *key, const struct ynode **out)
+            const char *key, const struct ynode **out)
 {
 	char p[256];
 	snprintf(p, sizeof p, "%s.%s", path, key);
@@ -104,9 +104,10 @@ check_str_or_list(struct diags *d, const struct ynode *n, const char *path)
 	if (n->kind == YN_STR)
 		return;
 	if (n->kind != YN_SEQ) {
-		cfg_error(d, n, path, "expected a string or a list of strings, "
-				      "got %s",
-			  kind_name(n));
+		cfg_error(d, n, path,
+		          "expected a string or a list of strings, "
+		          "got %s",
+		          kind_name(n));
 		return;
 	}
 	for (size_t i = 0; i < n->n; i++)
@@ -114,7 +115,7 @@ check_str_or_list(struct diags *d, const struct ynode *n, const char *path)
 			char p[300];
 			snprintf(p, sizeof p, "%s[%zu]", path, i);
 			cfg_error(d, n->items[i], p, "expected str, got %s",
-				  kind_name(n->items[i]));
+			          kind_name(n->items[i]));
 		}
 }
 
@@ -128,7 +129,7 @@ check_str_list(struct diags *d, const struct ynode *n, const char *path)
 			char p[300];
 			snprintf(p, sizeof p, "%s[%zu]", path, i);
 			cfg_error(d, n->items[i], p, "expected str, got %s",
-				  kind_name(n->items[i]));
+			          kind_name(n->items[i]));
 		}
 }
 
@@ -142,23 +143,22 @@ known_tag(const char *tag)
 }
 
 static void
-load_connections(struct device *dev, const struct ynode *conns,
-		 struct diags *d)
+load_connections(struct device *dev, const struct ynode *conns, struct diags *d)
 {
 	if (!expect_kind(d, conns, "commands.connections", YN_MAP,
-			 "a dictionary of connections"))
+	                 "a dictionary of connections"))
 		return;
 	dev->conns = xcalloc(conns->n ? conns->n : 1, sizeof *dev->conns);
 	for (size_t i = 0; i < conns->n; i++) {
 		const struct ynode *k = conns->keys[i], *v = conns->vals[i];
 		char path[256];
 		snprintf(path, sizeof path, "commands.connections.%s",
-			 k->kind == YN_STR ? k->str : "?");
+		         k->kind == YN_STR ? k->str : "?");
 		if (k->kind != YN_STR) {
 			cfg_error(d, k, "commands.connections",
-				  "a connection name should be a string, "
-				  "not %s",
-				  kind_name(k));
+			          "a connection name should be a string, "
+			          "not %s",
+			          kind_name(k));
 			continue;
 		}
 		if (!expect_kind(d, v, path, YN_MAP, "a dictionary"))
@@ -171,8 +171,9 @@ load_connections(struct device *dev, const struct ynode *conns,
 		snprintf(p, sizeof p, "%s.connect", path);
 		if (cmd == NULL)
 			/* LAVA's wording (connections/serial.py). */
-			cfg_error(d, v, p, "Misconfigured connection commands: "
-					   "required key not provided");
+			cfg_error(d, v, p,
+			          "Misconfigured connection commands: "
+			          "required key not provided");
 		else if (expect_kind(d, cmd, p, YN_STR, "str"))
 			c->connect = cmd->str;
 		const struct ynode *tags = ymap_get(v, "tags");
@@ -190,9 +191,9 @@ load_connections(struct device *dev, const struct ynode *conns,
 				continue;
 			if (!known_tag(tag->str)) {
 				cfg_error(d, tag, tp,
-					  "unknown tag '%s' (known: primary, "
-					  "secondary, telnet, ssh, shell)",
-					  tag->str);
+				          "unknown tag '%s' (known: primary, "
+				          "secondary, telnet, ssh, shell)",
+				          tag->str);
 				continue;
 			}
 			c->tags[c->ntags++] = tag->str;
@@ -213,14 +214,14 @@ load_connections(struct device *dev, const struct ynode *conns,
 		char p[256];
 		snprintf(p, sizeof p, "commands.connections.%s.tags", c->name);
 		cfg_error(d, ymap_get(c->node, "tags"), p,
-			  "connections '%s' and '%s' are both tagged primary; "
-			  "exactly one may be",
-			  first->name, c->name);
+		          "connections '%s' and '%s' are both tagged primary; "
+		          "exactly one may be",
+		          first->name, c->name);
 	}
 	if (first == NULL && dev->nconns)
 		cfg_error(d, conns, "commands.connections",
-			  "no connection is tagged primary (Unable to "
-			  "identify primary connection command)");
+		          "no connection is tagged primary (Unable to "
+		          "identify primary connection command)");
 	dev->primary = first;
 }
 
@@ -230,23 +231,24 @@ load_commands(struct device *dev, const struct ynode *cmds, struct diags *d)
 	if (!expect_kind(d, cmds, "commands", YN_MAP, "a dictionary"))
 		return;
 	const struct ynode *connect = ymap_get(cmds, "connect");
-	if (connect && expect_kind(d, connect, "commands.connect", YN_STR, "str"))
+	if (connect &&
+	    expect_kind(d, connect, "commands.connect", YN_STR, "str"))
 		dev->connect = connect->str;
 	const struct ynode *conns = ymap_get(cmds, "connections");
 	if (conns)
 		load_connections(dev, conns, d);
 	if (connect && conns)
 		cfg_error(d, conns, "commands.connections",
-			  "commands.connect and commands.connections may not "
-			  "be mixed (LAVA would silently use connect)");
+		          "commands.connect and commands.connections may not "
+		          "be mixed (LAVA would silently use connect)");
 	const struct ynode *must = ymap_get(cmds, "must_use_connection");
 	if (must && expect_kind(d, must, "commands.must_use_connection",
-				YN_BOOL, "bool"))
+	                        YN_BOOL, "bool"))
 		dev->must_use_connection = must->v.b;
 	if (dev->must_use_connection && connect && !conns)
 		cfg_error(d, connect, "commands.connect",
-			  "Unable to connect to shell - missing connections "
-			  "block (this device type sets must_use_connection)");
+		          "Unable to connect to shell - missing connections "
+		          "block (this device type sets must_use_connection)");
 	for (int i = 0; i < POWER_N; i++) {
 		const struct ynode *v = ymap_get(cmds, power_keys[i]);
 		char p[64];
@@ -257,15 +259,15 @@ load_commands(struct device *dev, const struct ynode *cmds, struct diags *d)
 		}
 	}
 	const struct ynode *users = ymap_get(cmds, "users");
-	if (users && expect_kind(d, users, "commands.users", YN_MAP,
-				 "a dictionary")) {
+	if (users &&
+	    expect_kind(d, users, "commands.users", YN_MAP, "a dictionary")) {
 		for (size_t i = 0; i < users->n; i++) {
 			const struct ynode *u = users->vals[i];
 			char p[256];
 			snprintf(p, sizeof p, "commands.users.%s",
-				 users->keys[i]->kind == YN_STR
-					 ? users->keys[i]->str
-					 : "?");
+			         users->keys[i]->kind == YN_STR
+			             ? users->keys[i]->str
+			             : "?");
 			if (!expect_kind(d, u, p, YN_MAP, "a dictionary"))
 				continue;
 			const struct ynode *v = need(d, u, p, "do", true);
@@ -285,7 +287,7 @@ static void
 check_timeout(struct diags *d, const struct ynode *t, const char *path)
 {
 	static const char *const units[] = {"days", "hours", "minutes",
-					    "seconds"};
+	                                    "seconds"};
 	if (!expect_kind(d, t, path, YN_MAP, "a timeout such as {minutes: 5}"))
 		return;
 	int count = 0;
@@ -298,13 +300,13 @@ check_timeout(struct diags *d, const struct ynode *t, const char *path)
 		snprintf(p, sizeof p, "%s.%s", path, units[i]);
 		if (v->kind != YN_INT || v->v.i < 1)
 			cfg_error(d, v, p,
-				  "expected an integer of at least 1, got %s",
-				  v->kind == YN_INT ? v->str : kind_name(v));
+			          "expected an integer of at least 1, got %s",
+			          v->kind == YN_INT ? v->str : kind_name(v));
 	}
 	if (count != 1)
 		cfg_error(d, t, path,
-			  "a timeout has exactly one of days, hours, minutes "
-			  "or seconds");
+		          "a timeout has exactly one of days, hours, minutes "
+		          "or seconds");
 	const struct ynode *skip = ymap_get(t, "skip");
 	if (skip) {
 		char p[320];
@@ -333,8 +335,8 @@ load_timeouts(struct device *dev, const struct ynode *t, struct diags *d)
 		for (size_t i = 0; i < m->n; i++) {
 			char p[300];
 			snprintf(p, sizeof p, "%s.%s", path,
-				 m->keys[i]->kind == YN_STR ? m->keys[i]->str
-							    : "?");
+			         m->keys[i]->kind == YN_STR ? m->keys[i]->str
+			                                    : "?");
 			check_timeout(d, m->vals[i], p);
 		}
 	}
@@ -345,7 +347,7 @@ load_delays(struct device *dev, const struct ynode *cd, struct diags *d)
 {
 	static const char *const keys[] = {"deploy", "boot", "test"};
 	long long *slots[] = {&dev->delay_deploy, &dev->delay_boot,
-			      &dev->delay_test};
+	                      &dev->delay_test};
 	if (!expect_kind(d, cd, "character_delays", YN_MAP, "a dictionary"))
 		return;
 	for (int i = 0; i < 3; i++) {
@@ -354,8 +356,9 @@ load_delays(struct device *dev, const struct ynode *cd, struct diags *d)
 		snprintf(p, sizeof p, "character_delays.%s", keys[i]);
 		if (v && expect_kind(d, v, p, YN_INT, "int (milliseconds)")) {
 			if (v->v.i < 0)
-				cfg_error(d, v, p, "a delay cannot be "
-						   "negative");
+				cfg_error(d, v, p,
+				          "a delay cannot be "
+				          "negative");
 			else
 				*slots[i] = v->v.i;
 		}
@@ -372,7 +375,7 @@ load_ssh(struct device *dev, const struct ynode *ssh, struct diags *d)
 		return;
 	static const char *const strs[] = {"host", "user", "identity_file"};
 	const char **slots[] = {&dev->ssh.host, &dev->ssh.user,
-				&dev->ssh.identity_file};
+	                        &dev->ssh.identity_file};
 	for (int i = 0; i < 3; i++) {
 		const struct ynode *v = ymap_get(ssh, strs[i]);
 		char p[128];
@@ -383,7 +386,7 @@ load_ssh(struct device *dev, const struct ynode *ssh, struct diags *d)
 	const struct ynode *port = ymap_get(ssh, "port");
 	dev->ssh.port = 22;
 	if (port && expect_kind(d, port, "actions.deploy.methods.ssh.port",
-				YN_INT, "int"))
+	                        YN_INT, "int"))
 		dev->ssh.port = port->v.i;
 	const struct ynode *opts = ymap_get(ssh, "options");
 	if (opts) {
@@ -393,47 +396,46 @@ load_ssh(struct device *dev, const struct ynode *ssh, struct diags *d)
 }
 
 static void
-load_actions(struct device *dev, const struct ynode *actions,
-	     struct diags *d)
+load_actions(struct device *dev, const struct ynode *actions, struct diags *d)
 {
 	if (!expect_kind(d, actions, "actions", YN_MAP, "a dictionary"))
 		return;
-	const struct ynode *deploy = need(d, actions, "actions", "deploy", true);
+	const struct ynode *deploy =
+	    need(d, actions, "actions", "deploy", true);
 	const struct ynode *v;
 	if (deploy &&
 	    expect_kind(d, deploy, "actions.deploy", YN_MAP, "a dictionary")) {
 		map_or_null(d, deploy, "actions.deploy", "methods",
-			    &dev->deploy_methods);
+		            &dev->deploy_methods);
 		if (ymap_key(deploy, "connections"))
 			map_or_null(d, deploy, "actions.deploy", "connections",
-				    &v);
+			            &v);
 		if ((v = ymap_get(deploy, "parameters")) != NULL)
 			expect_kind(d, v, "actions.deploy.parameters", YN_MAP,
-				    "a dictionary");
+			            "a dictionary");
 		load_ssh(dev, ymap_get(dev->deploy_methods, "ssh"), d);
 	}
 	const struct ynode *boot = need(d, actions, "actions", "boot", true);
 	if (boot &&
 	    expect_kind(d, boot, "actions.boot", YN_MAP, "a dictionary")) {
 		map_or_null(d, boot, "actions.boot", "connections",
-			    &dev->boot_connections);
+		            &dev->boot_connections);
 		map_or_null(d, boot, "actions.boot", "methods",
-			    &dev->boot_methods);
+		            &dev->boot_methods);
 	}
 	const struct ynode *test = ymap_get(actions, "test");
-	if (test && expect_kind(d, test, "actions.test", YN_MAP,
-				"a dictionary")) {
-		const struct ynode *m = need(d, test, "actions.test", "methods",
-					     true);
+	if (test &&
+	    expect_kind(d, test, "actions.test", YN_MAP, "a dictionary")) {
+		const struct ynode *m =
+		    need(d, test, "actions.test", "methods", true);
 		if (m)
 			expect_kind(d, m, "actions.test.methods", YN_MAP,
-				    "a dictionary");
+			            "a dictionary");
 	}
 }
 
 int
-device_load(struct device *dev, const char *data, size_t len,
-	    struct diags *d)
+device_load(struct device *dev, const char *data, size_t len, struct diags *d)
 {
 	memset(dev, 0, sizeof *dev);
 	dev->delay_deploy = dev->delay_boot = dev->delay_test = -1;
@@ -441,7 +443,7 @@ device_load(struct device *dev, const char *data, size_t len,
 	dev->doc = ydoc_parse(data, len, &yerr);
 	if (dev->doc == NULL) {
 		diags_add(d, ERR_CONFIGURATION, yerr.line, yerr.col, "", "%s",
-			  yerr.msg);
+		          yerr.msg);
 		return -1;
 	}
 	size_t before = diags_errors(d);
@@ -449,8 +451,8 @@ device_load(struct device *dev, const char *data, size_t len,
 	dev->root = root;
 	if (root == NULL || root->kind != YN_MAP) {
 		cfg_error(d, root, "",
-			  "a device configuration is a mapping, not %s",
-			  kind_name(root));
+		          "a device configuration is a mapping, not %s",
+		          kind_name(root));
 		return (int)(diags_errors(d) - before);
 	}
 	const struct ynode *v;
@@ -464,7 +466,7 @@ device_load(struct device *dev, const char *data, size_t len,
 		load_commands(dev, v, d);
 	if ((dev->constants = need(d, root, "", "constants", true)) != NULL &&
 	    !expect_kind(d, dev->constants, "constants", YN_MAP,
-			 "a dictionary"))
+	                 "a dictionary"))
 		dev->constants = NULL;
 	if ((v = need(d, root, "", "parameters", true)) != NULL)
 		expect_kind(d, v, "parameters", YN_MAP, "a dictionary");
@@ -475,20 +477,20 @@ device_load(struct device *dev, const char *data, size_t len,
 	if ((v = ymap_get(root, "available_architectures")) != NULL)
 		check_str_list(d, v, "available_architectures");
 	static const char *const listdicts[] = {"device_info", "static_info",
-						"storage_info"};
+	                                        "storage_info"};
 	for (int i = 0; i < 3; i++)
 		if ((v = ymap_get(root, listdicts[i])) != NULL &&
 		    expect_kind(d, v, listdicts[i], YN_SEQ,
-				"a list of dictionaries"))
+		                "a list of dictionaries"))
 			for (size_t k = 0; k < v->n; k++)
 				if (v->items[k]->kind != YN_MAP) {
 					char p[64];
 					snprintf(p, sizeof p, "%s[%zu]",
-						 listdicts[i], k);
+					         listdicts[i], k);
 					cfg_error(d, v->items[k], p,
-						  "expected a dictionary, "
-						  "got %s",
-						  kind_name(v->items[k]));
+					          "expected a dictionary, "
+					          "got %s",
+					          kind_name(v->items[k]));
 				}
 	/* A device reached over ssh is powered by its owner, not by us
 	 * (lava_common/schemas/device.py extra_checks). */
@@ -496,9 +498,9 @@ device_load(struct device *dev, const char *data, size_t len,
 	    (dev->power[POWER_OFF] || dev->power[POWER_ON] ||
 	     dev->power[POWER_HARD_RESET]))
 		cfg_error(d, ymap_get(root, "commands"), "commands",
-			  "When primary connection is used, power control "
-			  "commands (power_off, power_on, hard_reset) should "
-			  "not be specified.");
+		          "When primary connection is used, power control "
+		          "commands (power_off, power_on, hard_reset) should "
+		          "not be specified.");
 	return (int)(diags_errors(d) - before);
 }
 
@@ -530,8 +532,7 @@ is_dictionary(const char *file)
 }
 
 int
-device_check_file(struct tmpl_env *env, const char *file, FILE *out,
-		  FILE *err)
+device_check_file(struct tmpl_env *env, const char *file, FILE *out, FILE *err)
 {
 	struct diags d;
 	diags_init(&d);
@@ -557,13 +558,13 @@ device_check_file(struct tmpl_env *env, const char *file, FILE *out,
 			struct diags dd;
 			diags_init(&dd);
 			diags_add(&dd, ERR_CONFIGURATION, cc > cl ? cc : cl, 1,
-				  cc > cl ? "connection_command"
-					  : "connection_list",
-				  "connection_command (line %d) and "
-				  "connection_list (line %d) may not be mixed "
-				  "in a device dictionary; LAVA would silently "
-				  "use connection_command",
-				  cc, cl);
+			          cc > cl ? "connection_command"
+			                  : "connection_list",
+			          "connection_command (line %d) and "
+			          "connection_list (line %d) may not be mixed "
+			          "in a device dictionary; LAVA would silently "
+			          "use connection_command",
+			          cc, cl);
 			diags_print(&dd, file, out);
 			diags_free(&dd);
 			rc = 1;

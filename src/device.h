@@ -58,18 +58,18 @@ struct device {
  * added to D as a ConfigurationError with its key path.  Returns the
  * number of errors, or -1 when DATA is no YAML (also in D). */
 int device_load(struct device *dev, const char *data, size_t len,
-		struct diags *d);
+                struct diags *d);
 void device_free(struct device *dev);
 
 /* get_constant(): constants[prefix][key] or constants[key]; NULL if
  * missing. */
-const struct ynode *device_constant(const struct device *dev,
-				    const char *key, const char *prefix);
+const struct ynode *device_constant(const struct device *dev, const char *key,
+                                    const char *prefix);
 
 /* "tether device check": loads FILE (rendered YAML, or a dictionary when
  * it ends in .jinja2, rendered through ENV first), prints its errors to
  * OUT, other failures to ERR, and returns the exit status. */
 int device_check_file(struct tmpl_env *env, const char *file, FILE *out,
-		      FILE *err);
+                      FILE *err);
 
 #endif

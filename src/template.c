@@ -170,8 +170,7 @@ val_bool(bool b)
 }
 
 static void
-val_push(struct arena *a, struct tval *v, struct tval *item,
-	 struct tval *val)
+val_push(struct arena *a, struct tval *v, struct tval *item, struct tval *val)
 {
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 4;
@@ -315,8 +314,7 @@ val_eq(const struct tval *a, const struct tval *b, int depth)
 			return false;
 		for (size_t i = 0; i < a->n; i++) {
 			ssize_t j = dict_find(b, a->items[i]);
-			if (j < 0 ||
-			    !val_eq(a->vals[i], b->vals[j], depth + 1))
+			if (j < 0 || !val_eq(a->vals[i], b->vals[j], depth + 1))
 				return false;
 		}
 		return true;
@@ -428,12 +426,12 @@ repr_str(struct render *r, struct buf *b, const char *s, size_t len)
 			e = esc;
 			elen = 4;
 		} else if (c == 0xc2 && i + 1 < len &&
-			   (((unsigned char)s[i + 1] >= 0x80 &&
-			     (unsigned char)s[i + 1] <= 0xa0) ||
-			    (unsigned char)s[i + 1] == 0xad)) {
+		           (((unsigned char)s[i + 1] >= 0x80 &&
+		             (unsigned char)s[i + 1] <= 0xa0) ||
+		            (unsigned char)s[i + 1] == 0xad)) {
 			/* C1 controls, NBSP and SHY are not printable. */
 			snprintf(esc, sizeof esc, "\\x%02x",
-				 (unsigned char)s[i + 1]);
+			         (unsigned char)s[i + 1]);
 			radd(r, b, s + start, i - start);
 			radd(r, b, esc, 4);
 			i++;
@@ -451,11 +449,11 @@ repr_str(struct render *r, struct buf *b, const char *s, size_t len)
 }
 
 static void val_write(struct render *r, struct buf *b, const struct tval *v,
-		      bool repr, int depth);
+                      bool repr, int depth);
 
 static void
 val_write(struct render *r, struct buf *b, const struct tval *v, bool repr,
-	  int depth)
+          int depth)
 {
 	char tmp[64];
 	switch (v->kind) {
@@ -579,8 +577,8 @@ enum binop {
 struct expr {
 	enum ekind kind;
 	int line;
-	int op;   /* binop, filter or test index */
-	bool neg; /* a negated test */
+	int op;           /* binop, filter or test index */
+	bool neg;         /* a negated test */
 	const char *name; /* name, attribute, filter or test name */
 	size_t nlen;
 	struct tval *val;       /* E_CONST */
@@ -690,7 +688,7 @@ tmpl_env_add_dir(struct tmpl_env *env, const char *dir)
 
 void
 tmpl_env_add_string(struct tmpl_env *env, const char *name, const char *src,
-		    size_t len)
+                    size_t len)
 {
 	struct memsrc *m = xcalloc(1, sizeof *m);
 	m->name = xstrdup(name);
@@ -764,7 +762,7 @@ tval_new_dict(struct tmpl_env *env)
 
 void
 tval_dict_set(struct tmpl_env *env, struct tval *dict, struct tval *key,
-	      struct tval *val)
+              struct tval *val)
 {
 	ssize_t i = dict_find(dict, key);
 	if (i >= 0)
@@ -943,11 +941,13 @@ lex_string(struct lexer *lx)
 		default:
 			if (e >= '0' && e <= '7') {
 				unsigned long cp = (unsigned long)(e - '0');
-				for (int k = 0; k < 2 && i < lx->len &&
-						lx->src[i] >= '0' &&
-						lx->src[i] <= '7';
+				for (int k = 0;
+				     k < 2 && i < lx->len &&
+				     lx->src[i] >= '0' && lx->src[i] <= '7';
 				     k++)
-					cp = cp * 8 + (unsigned long)(lx->src[i++] - '0');
+					cp =
+					    cp * 8 +
+					    (unsigned long)(lx->src[i++] - '0');
 				put_utf8(&b, cp);
 			} else {
 				buf_addc(&b, '\\');
@@ -961,9 +961,9 @@ lex_string(struct lexer *lx)
 				if (h < 0) {
 					buf_free(&b);
 					return lex_fail(lx, lx->line,
-							"truncated \\%c escape "
-							"in string",
-							e);
+					                "truncated \\%c escape "
+					                "in string",
+					                e);
 				}
 				cp = cp * 16 + (unsigned long)h;
 				i++;
@@ -971,8 +971,8 @@ lex_string(struct lexer *lx)
 			if (cp > 0x10ffff) {
 				buf_free(&b);
 				return lex_fail(lx, lx->line,
-						"illegal Unicode character in "
-						"string");
+				                "illegal Unicode character in "
+				                "string");
 			}
 			put_utf8(&b, cp);
 		}
@@ -996,8 +996,8 @@ lex_number(struct lexer *lx)
 	buf_init(&tmp);
 #define DIGITS()                                                               \
 	while (i < lx->len && ((s[i] >= '0' && s[i] <= '9') ||                 \
-			       (s[i] == '_' && i + 1 < lx->len &&              \
-				s[i + 1] >= '0' && s[i + 1] <= '9'))) {        \
+	                       (s[i] == '_' && i + 1 < lx->len &&              \
+	                        s[i + 1] >= '0' && s[i + 1] <= '9'))) {        \
 		if (s[i] != '_')                                               \
 			buf_addc(&tmp, s[i]);                                  \
 		i++;                                                           \
@@ -1021,8 +1021,8 @@ lex_number(struct lexer *lx)
 		}
 	}
 #undef DIGITS
-	struct token *t = lex_push(lx, isfloat ? T_FLOAT : T_INT, s + lx->pos,
-				   i - lx->pos);
+	struct token *t =
+	    lex_push(lx, isfloat ? T_FLOAT : T_INT, s + lx->pos, i - lx->pos);
 	int rc = 0;
 	if (isfloat) {
 		t->f = strtod(tmp.data, NULL);
@@ -1049,14 +1049,15 @@ lex_tag(struct lexer *lx, char kind, int line)
 	char stack[256];
 	const char *s = lx->src;
 	for (;;) {
-		while (lx->pos < lx->len && py_space((unsigned char)s[lx->pos])) {
+		while (lx->pos < lx->len &&
+		       py_space((unsigned char)s[lx->pos])) {
 			if (s[lx->pos] == '\n')
 				lx->line++;
 			lx->pos++;
 		}
 		if (lx->pos >= lx->len)
 			return lex_fail(lx, line, "unclosed '%s' tag",
-					kind == '{' ? "{{" : "{%");
+			                kind == '{' ? "{{" : "{%");
 		const char *p = s + lx->pos;
 		size_t left = lx->len - lx->pos;
 		if (depth == 0) {
@@ -1068,7 +1069,7 @@ lex_tag(struct lexer *lx, char kind, int line)
 			else if (!(left >= 2 && p[0] == c && p[1] == '}'))
 				goto token;
 			lex_push(lx, kind == '{' ? T_VAR_END : T_BLOCK_END,
-				 NULL, 0);
+			         NULL, 0);
 			lx->pos += sign ? 3 : 2;
 			if (sign == '-')
 				return 1;
@@ -1086,8 +1087,8 @@ lex_tag(struct lexer *lx, char kind, int line)
 			size_t n = 1;
 			while (n < left &&
 			       ((p[n] >= 'a' && p[n] <= 'z') ||
-				(p[n] >= 'A' && p[n] <= 'Z') ||
-				(p[n] >= '0' && p[n] <= '9') || p[n] == '_'))
+			        (p[n] >= 'A' && p[n] <= 'Z') ||
+			        (p[n] >= '0' && p[n] <= '9') || p[n] == '_'))
 				n++;
 			lex_push(lx, T_NAME, p, n);
 			lx->pos += n;
@@ -1111,23 +1112,26 @@ lex_tag(struct lexer *lx, char kind, int line)
 		if (!oplen && strchr(ops1, *p) && *p)
 			oplen = 1;
 		if (!oplen)
-			return lex_fail(lx, lx->line, "unexpected character "
-					"'%c' in tag",
-					*p);
+			return lex_fail(lx, lx->line,
+			                "unexpected character "
+			                "'%c' in tag",
+			                *p);
 		if (oplen == 1 && strchr("([{", *p)) {
 			if (depth < (int)sizeof stack)
-				stack[depth] = *p == '(' ? ')' : *p == '[' ? ']' : '}';
+				stack[depth] = *p == '('   ? ')'
+				               : *p == '[' ? ']'
+				                           : '}';
 			depth++;
 		} else if (oplen == 1 && strchr(")]}", *p)) {
 			if (depth == 0)
-				return lex_fail(lx, lx->line,
-						"unexpected '%c'", *p);
+				return lex_fail(lx, lx->line, "unexpected '%c'",
+				                *p);
 			depth--;
 			if (depth < (int)sizeof stack && stack[depth] != *p)
 				return lex_fail(lx, lx->line,
-						"unexpected '%c', expected "
-						"'%c'",
-						*p, stack[depth]);
+				                "unexpected '%c', expected "
+				                "'%c'",
+				                *p, stack[depth]);
 		}
 		lex_push(lx, T_OP, p, oplen);
 		lx->pos += oplen;
@@ -1142,8 +1146,8 @@ lex(struct lexer *lx)
 	while (lx->pos <= lx->len) {
 		size_t q = lx->pos;
 		while (q + 1 < lx->len &&
-		       !(s[q] == '{' &&
-			 (s[q + 1] == '{' || s[q + 1] == '%' || s[q + 1] == '#')))
+		       !(s[q] == '{' && (s[q + 1] == '{' || s[q + 1] == '%' ||
+		                         s[q + 1] == '#')))
 			q++;
 		if (q + 1 >= lx->len)
 			q = lx->len;
@@ -1163,11 +1167,13 @@ lex(struct lexer *lx)
 		char kind = s[q + 1];
 		int line = lx->line;
 		lx->pos = q + 2;
-		if (lx->pos < lx->len && (s[lx->pos] == '-' || s[lx->pos] == '+'))
+		if (lx->pos < lx->len &&
+		    (s[lx->pos] == '-' || s[lx->pos] == '+'))
 			lx->pos++;
 		if (kind == '#') {
 			size_t e = lx->pos;
-			while (e + 1 < lx->len && !(s[e] == '#' && s[e + 1] == '}'))
+			while (e + 1 < lx->len &&
+			       !(s[e] == '#' && s[e + 1] == '}'))
 				e++;
 			if (e + 1 >= lx->len)
 				return lex_fail(lx, line, "unclosed comment");
@@ -1183,7 +1189,7 @@ lex(struct lexer *lx)
 			continue;
 		}
 		struct token *t = lex_push(
-			lx, kind == '{' ? T_VAR_BEGIN : T_BLOCK_BEGIN, NULL, 0);
+		    lx, kind == '{' ? T_VAR_BEGIN : T_BLOCK_BEGIN, NULL, 0);
 		t->line = line;
 		int rc = lex_tag(lx, kind, line);
 		if (rc < 0)
@@ -1224,26 +1230,26 @@ static const struct filterdef {
 	const char *params[3]; /* after the value */
 	int nreq;              /* required parameters */
 } filters[] = {
-	{"default", F_DEFAULT, {"default_value", "boolean"}, 0},
-	{"d", F_DEFAULT, {"default_value", "boolean"}, 0},
-	{"join", F_JOIN, {"d", "attribute"}, 0},
-	{"replace", F_REPLACE, {"old", "new", "count"}, 2},
-	{"indent", F_INDENT, {"width", "first", "blank"}, 0},
-	{"string", F_STRING, {NULL}, 0},
-	{"lower", F_LOWER, {NULL}, 0},
-	{"upper", F_UPPER, {NULL}, 0},
-	{"capitalize", F_CAPITALIZE, {NULL}, 0},
-	{"trim", F_TRIM, {"chars"}, 0},
-	{"int", F_INT, {"default", "base"}, 0},
-	{"float", F_FLOAT, {"default"}, 0},
-	{"length", F_LENGTH, {NULL}, 0},
-	{"count", F_LENGTH, {NULL}, 0},
-	{"first", F_FIRST, {NULL}, 0},
-	{"last", F_LAST, {NULL}, 0},
-	{"list", F_LIST, {NULL}, 0},
-	{"shlex_quote", F_SHLEX_QUOTE, {NULL}, 0},
-	{"yaml_quote", F_YAML_QUOTE, {NULL}, 0},
-	{"qemu_guest_fs_interface", F_QEMU_GFI, {"guestfs_interface"}, 1},
+    {"default", F_DEFAULT, {"default_value", "boolean"}, 0},
+    {"d", F_DEFAULT, {"default_value", "boolean"}, 0},
+    {"join", F_JOIN, {"d", "attribute"}, 0},
+    {"replace", F_REPLACE, {"old", "new", "count"}, 2},
+    {"indent", F_INDENT, {"width", "first", "blank"}, 0},
+    {"string", F_STRING, {NULL}, 0},
+    {"lower", F_LOWER, {NULL}, 0},
+    {"upper", F_UPPER, {NULL}, 0},
+    {"capitalize", F_CAPITALIZE, {NULL}, 0},
+    {"trim", F_TRIM, {"chars"}, 0},
+    {"int", F_INT, {"default", "base"}, 0},
+    {"float", F_FLOAT, {"default"}, 0},
+    {"length", F_LENGTH, {NULL}, 0},
+    {"count", F_LENGTH, {NULL}, 0},
+    {"first", F_FIRST, {NULL}, 0},
+    {"last", F_LAST, {NULL}, 0},
+    {"list", F_LIST, {NULL}, 0},
+    {"shlex_quote", F_SHLEX_QUOTE, {NULL}, 0},
+    {"yaml_quote", F_YAML_QUOTE, {NULL}, 0},
+    {"qemu_guest_fs_interface", F_QEMU_GFI, {"guestfs_interface"}, 1},
 };
 
 enum test_id {
@@ -1278,23 +1284,39 @@ static const struct testdef {
 	enum test_id id;
 	int nargs;
 } tests[] = {
-	{"defined", X_DEFINED, 0},   {"undefined", X_UNDEFINED, 0},
-	{"none", X_NONE, 0},         {"string", X_STRING, 0},
-	{"iterable", X_ITERABLE, 0}, {"sameas", X_SAMEAS, 1},
-	{"number", X_NUMBER, 0},     {"integer", X_INTEGER, 0},
-	{"float", X_FLOAT, 0},       {"boolean", X_BOOLEAN, 0},
-	{"true", X_TRUE, 0},         {"false", X_FALSE, 0},
-	{"mapping", X_MAPPING, 0},   {"sequence", X_SEQUENCE, 0},
-	{"eq", X_EQ, 1},             {"equalto", X_EQ, 1},
-	{"==", X_EQ, 1},             {"ne", X_NE, 1},
-	{"!=", X_NE, 1},             {"lt", X_LT, 1},
-	{"lessthan", X_LT, 1},       {"<", X_LT, 1},
-	{"gt", X_GT, 1},             {"greaterthan", X_GT, 1},
-	{">", X_GT, 1},              {"le", X_LE, 1},
-	{"<=", X_LE, 1},             {"ge", X_GE, 1},
-	{">=", X_GE, 1},             {"in", X_IN, 1},
-	{"even", X_EVEN, 0},         {"odd", X_ODD, 0},
-	{"divisibleby", X_DIVISIBLEBY, 1},
+    {"defined", X_DEFINED, 0},
+    {"undefined", X_UNDEFINED, 0},
+    {"none", X_NONE, 0},
+    {"string", X_STRING, 0},
+    {"iterable", X_ITERABLE, 0},
+    {"sameas", X_SAMEAS, 1},
+    {"number", X_NUMBER, 0},
+    {"integer", X_INTEGER, 0},
+    {"float", X_FLOAT, 0},
+    {"boolean", X_BOOLEAN, 0},
+    {"true", X_TRUE, 0},
+    {"false", X_FALSE, 0},
+    {"mapping", X_MAPPING, 0},
+    {"sequence", X_SEQUENCE, 0},
+    {"eq", X_EQ, 1},
+    {"equalto", X_EQ, 1},
+    {"==", X_EQ, 1},
+    {"ne", X_NE, 1},
+    {"!=", X_NE, 1},
+    {"lt", X_LT, 1},
+    {"lessthan", X_LT, 1},
+    {"<", X_LT, 1},
+    {"gt", X_GT, 1},
+    {"greaterthan", X_GT, 1},
+    {">", X_GT, 1},
+    {"le", X_LE, 1},
+    {"<=", X_LE, 1},
+    {"ge", X_GE, 1},
+    {">=", X_GE, 1},
+    {"in", X_IN, 1},
+    {"even", X_EVEN, 0},
+    {"odd", X_ODD, 0},
+    {"divisibleby", X_DIVISIBLEBY, 1},
 };
 
 struct parser {
@@ -1390,7 +1412,7 @@ tok_desc(const struct token *t, char *buf, size_t size)
 		return "number";
 	default:
 		snprintf(buf, size, "'%.*s'", (int)(t->len > 40 ? 40 : t->len),
-			 t->s);
+		         t->s);
 		return buf;
 	}
 }
@@ -1400,7 +1422,7 @@ unexpected(struct parser *p)
 {
 	char b[64];
 	return parse_fail(p, cur(p)->line, "unexpected %s",
-			  tok_desc(cur(p), b, sizeof b));
+	                  tok_desc(cur(p), b, sizeof b));
 }
 
 static int
@@ -1410,7 +1432,7 @@ expect_op(struct parser *p, const char *op)
 		return 0;
 	char b[64];
 	return parse_fail(p, cur(p)->line, "expected '%s', got %s", op,
-			  tok_desc(cur(p), b, sizeof b));
+	                  tok_desc(cur(p), b, sizeof b));
 }
 
 static struct expr *
@@ -1460,9 +1482,9 @@ parse_call_args(struct parser *p, struct expr *call)
 			if (call->nkw == kcap) {
 				kcap = kcap ? kcap * 2 : 2;
 				const char **names =
-					arena_alloc(p->a, kcap * sizeof *names);
+				    arena_alloc(p->a, kcap * sizeof *names);
 				struct expr **vals =
-					arena_alloc(p->a, kcap * sizeof *vals);
+				    arena_alloc(p->a, kcap * sizeof *vals);
 				if (call->nkw) {
 					memcpy(names, call->kwnames,
 					       call->nkw * sizeof *names);
@@ -1473,14 +1495,14 @@ parse_call_args(struct parser *p, struct expr *call)
 				call->kwargs = vals;
 			}
 			call->kwnames[call->nkw] =
-				arena_strndup(p->a, t->s, t->len);
+			    arena_strndup(p->a, t->s, t->len);
 			call->kwargs[call->nkw++] = v;
 			continue;
 		}
 		if (call->nkw)
 			return parse_fail(p, t->line,
-					  "positional argument after keyword "
-					  "argument");
+			                  "positional argument after keyword "
+			                  "argument");
 		struct expr *v = parse_expression(p, true);
 		if (v == NULL)
 			return -1;
@@ -1508,7 +1530,7 @@ parse_filter(struct parser *p, struct expr *subject, bool first_pipe_read)
 				fd = &filters[i];
 		if (fd == NULL) {
 			parse_fail(p, t->line, "no filter named '%.*s'",
-				   (int)t->len, t->s);
+			           (int)t->len, t->s);
 			return NULL;
 		}
 		struct expr *f = expr_new(p, E_FILTER, t->line);
@@ -1528,7 +1550,8 @@ parse_test(struct parser *p, struct expr *subject)
 	int line = cur(p)->line;
 	bool neg = skip_name(p, "not");
 	struct token *t = cur(p);
-	if (t->type != T_NAME && !(t->type == T_OP && strchr("=!<>", t->s[0]))) {
+	if (t->type != T_NAME &&
+	    !(t->type == T_OP && strchr("=!<>", t->s[0]))) {
 		unexpected(p);
 		return NULL;
 	}
@@ -1540,7 +1563,7 @@ parse_test(struct parser *p, struct expr *subject)
 			td = &tests[i];
 	if (td == NULL) {
 		parse_fail(p, t->line, "no test named '%.*s'", (int)t->len,
-			   t->s);
+		           t->s);
 		return NULL;
 	}
 	struct expr *x = expr_new(p, E_TEST, line);
@@ -1553,13 +1576,13 @@ parse_test(struct parser *p, struct expr *subject)
 		if (parse_call_args(p, x) < 0)
 			return NULL;
 	} else if ((n->type == T_NAME || n->type == T_STRING ||
-		    n->type == T_INT || n->type == T_FLOAT || is_op(n, "[") ||
-		    is_op(n, "{")) &&
-		   !is_name(n, "else") && !is_name(n, "or") &&
-		   !is_name(n, "and")) {
+	            n->type == T_INT || n->type == T_FLOAT || is_op(n, "[") ||
+	            is_op(n, "{")) &&
+	           !is_name(n, "else") && !is_name(n, "or") &&
+	           !is_name(n, "and")) {
 		if (is_name(n, "is")) {
 			parse_fail(p, n->line,
-				   "you cannot chain multiple tests with is");
+			           "you cannot chain multiple tests with is");
 			return NULL;
 		}
 		struct expr *arg = parse_primary(p);
@@ -1569,7 +1592,7 @@ parse_test(struct parser *p, struct expr *subject)
 	}
 	if ((size_t)td->nargs != x->nargs || x->nkw) {
 		parse_fail(p, line, "test '%s' takes %d argument%s", td->name,
-			   td->nargs, td->nargs == 1 ? "" : "s");
+		           td->nargs, td->nargs == 1 ? "" : "s");
 		return NULL;
 	}
 	return x;
@@ -1583,13 +1606,15 @@ parse_postfix(struct parser *p, struct expr *e)
 		if (skip_op(p, ".")) {
 			struct token *n = cur(p);
 			if (n->type == T_NAME) {
-				struct expr *g = expr_new(p, E_GETATTR, t->line);
+				struct expr *g =
+				    expr_new(p, E_GETATTR, t->line);
 				g->a = e;
 				g->name = arena_strndup(p->a, n->s, n->len);
 				g->nlen = n->len;
 				e = g;
 			} else if (n->type == T_INT) {
-				struct expr *g = expr_new(p, E_GETITEM, t->line);
+				struct expr *g =
+				    expr_new(p, E_GETITEM, t->line);
 				g->a = e;
 				g->b = expr_new(p, E_CONST, t->line);
 				g->b->val = val_int(p->a, n->i);
@@ -1727,8 +1752,8 @@ parse_primary(struct parser *p)
 				args_push(p, &e->args, &e->nargs, item);
 				if (dict) {
 					if (expect_op(p, ":") < 0 ||
-					    (item = parse_expression(p, true)) ==
-						    NULL)
+					    (item = parse_expression(
+					         p, true)) == NULL)
 						return NULL;
 					args_push(p, &e->args, &e->nargs, item);
 				}
@@ -1789,10 +1814,10 @@ parse_math2(struct parser *p)
 	for (;;) {
 		struct token *t = cur(p);
 		int op = is_op(t, "*")    ? OP_MUL
-			 : is_op(t, "/")  ? OP_DIV
-			 : is_op(t, "//") ? OP_FLOORDIV
-			 : is_op(t, "%")  ? OP_MOD
-					  : -1;
+		         : is_op(t, "/")  ? OP_DIV
+		         : is_op(t, "//") ? OP_FLOORDIV
+		         : is_op(t, "%")  ? OP_MOD
+		                          : -1;
 		if (op < 0 || e == NULL)
 			return e;
 		advance(p);
@@ -1832,14 +1857,14 @@ parse_compare(struct parser *p)
 	struct expr *e = parse_math1(p);
 	for (;;) {
 		struct token *t = cur(p);
-		int op = is_op(t, "==")	  ? OP_EQ
-			 : is_op(t, "!=") ? OP_NE
-			 : is_op(t, "<")  ? OP_LT
-			 : is_op(t, ">")  ? OP_GT
-			 : is_op(t, "<=") ? OP_LE
-			 : is_op(t, ">=") ? OP_GE
-			 : is_name(t, "in") ? OP_IN
-					    : -1;
+		int op = is_op(t, "==")     ? OP_EQ
+		         : is_op(t, "!=")   ? OP_NE
+		         : is_op(t, "<")    ? OP_LT
+		         : is_op(t, ">")    ? OP_GT
+		         : is_op(t, "<=")   ? OP_LE
+		         : is_op(t, ">=")   ? OP_GE
+		         : is_name(t, "in") ? OP_IN
+		                            : -1;
 		if (op < 0 && is_name(t, "not") &&
 		    is_name(&p->toks[p->pos + 1], "in")) {
 			op = OP_NOTIN;
@@ -1875,7 +1900,8 @@ parse_andor(struct parser *p, bool is_or)
 {
 	struct expr *e = is_or ? parse_andor(p, false) : parse_not(p);
 	while (e && is_name(cur(p), is_or ? "or" : "and")) {
-		struct expr *x = expr_new(p, is_or ? E_OR : E_AND, cur(p)->line);
+		struct expr *x =
+		    expr_new(p, is_or ? E_OR : E_AND, cur(p)->line);
 		advance(p);
 		x->a = e;
 		x->b = is_or ? parse_andor(p, false) : parse_not(p);
@@ -1927,12 +1953,12 @@ expect_block_end(struct parser *p)
 	}
 	char b[64];
 	return parse_fail(p, cur(p)->line,
-			  "expected end of statement block, got %s",
-			  tok_desc(cur(p), b, sizeof b));
+	                  "expected end of statement block, got %s",
+	                  tok_desc(cur(p), b, sizeof b));
 }
 
 static int parse_body(struct parser *p, const char *const *ends,
-		      const char *tag, int line, struct node **out);
+                      const char *tag, int line, struct node **out);
 
 static const char *const end_if[] = {"elif", "else", "endif", NULL};
 static const char *const end_for[] = {"else", "endfor", NULL};
@@ -2067,9 +2093,9 @@ parse_block(struct parser *p, int line)
 	if (e->type == T_NAME) {
 		if (e->len != n->len || memcmp(e->s, n->s, n->len) != 0) {
 			parse_fail(p, e->line,
-				   "mismatching name of block: '%s' closed "
-				   "by 'endblock %.*s'",
-				   n->s, (int)e->len, e->s);
+			           "mismatching name of block: '%s' closed "
+			           "by 'endblock %.*s'",
+			           n->s, (int)e->len, e->s);
 			return NULL;
 		}
 		advance(p);
@@ -2079,7 +2105,7 @@ parse_block(struct parser *p, int line)
 	size_t k = p->t->nblocks;
 	if ((k & (k - 1)) == 0) {
 		struct blockdef *nb =
-			arena_alloc(p->a, (k ? 2 * k : 1) * sizeof *nb);
+		    arena_alloc(p->a, (k ? 2 * k : 1) * sizeof *nb);
 		if (k)
 			memcpy(nb, p->t->blocks, k * sizeof *nb);
 		p->t->blocks = nb;
@@ -2151,21 +2177,22 @@ parse_statement(struct parser *p)
 		advance(p);
 		return expect_block_end(p) < 0 ? NULL : n;
 	}
-	parse_fail(p, t->line, "unknown tag '%.*s'", (int)(t->len > 40 ? 40 : t->len), t->s);
+	parse_fail(p, t->line, "unknown tag '%.*s'",
+	           (int)(t->len > 40 ? 40 : t->len), t->s);
 	return NULL;
 }
 
 /* Statements up to one of ENDS (left as the current token, the name after
  * '{%'), or to the end of the template when ENDS is NULL. */
 static int
-parse_body(struct parser *p, const char *const *ends, const char *tag,
-	   int line, struct node **out)
+parse_body(struct parser *p, const char *const *ends, const char *tag, int line,
+           struct node **out)
 {
 	struct node **tail = out;
 	*out = NULL;
 	if (++p->depth > p->max_depth)
 		return parse_fail(p, cur(p)->line,
-				  "statements nested too deeply");
+		                  "statements nested too deeply");
 	for (;;) {
 		struct token *t = cur(p);
 		struct node *n = NULL;
@@ -2175,14 +2202,14 @@ parse_body(struct parser *p, const char *const *ends, const char *tag,
 				char want[128] = "";
 				for (size_t i = 0; ends[i]; i++)
 					snprintf(want + strlen(want),
-						 sizeof want - strlen(want),
-						 "%s'%s'", i ? " or " : "",
-						 ends[i]);
+					         sizeof want - strlen(want),
+					         "%s'%s'", i ? " or " : "",
+					         ends[i]);
 				return parse_fail(p, line,
-						  "unclosed '%s' block: "
-						  "end of template while "
-						  "looking for %s",
-						  tag, want);
+				                  "unclosed '%s' block: "
+				                  "end of template while "
+				                  "looking for %s",
+				                  tag, want);
 			}
 			p->depth--;
 			return 0;
@@ -2200,9 +2227,9 @@ parse_body(struct parser *p, const char *const *ends, const char *tag,
 			if (cur(p)->type != T_VAR_END) {
 				char b[64];
 				return parse_fail(
-					p, cur(p)->line,
-					"expected end of print statement, got %s",
-					tok_desc(cur(p), b, sizeof b));
+				    p, cur(p)->line,
+				    "expected end of print statement, got %s",
+				    tok_desc(cur(p), b, sizeof b));
 			}
 			advance(p);
 			break;
@@ -2220,13 +2247,13 @@ parse_body(struct parser *p, const char *const *ends, const char *tag,
 				t = cur(p);
 				if (ends)
 					return parse_fail(
-						p, t->line,
-						"unexpected '%.*s' inside "
-						"'%s' block opened at line %d",
-						(int)t->len, t->s, tag, line);
+					    p, t->line,
+					    "unexpected '%.*s' inside "
+					    "'%s' block opened at line %d",
+					    (int)t->len, t->s, tag, line);
 				return parse_fail(p, t->line,
-						  "unexpected '%.*s'",
-						  (int)t->len, t->s);
+				                  "unexpected '%.*s'",
+				                  (int)t->len, t->s);
 			}
 			if ((n = parse_statement(p)) == NULL)
 				return -1;
@@ -2263,24 +2290,24 @@ normalise_source(struct arena *a, const char *src, size_t len, size_t *outlen)
 
 static struct tmpl *
 tmpl_parse(struct tmpl_env *env, const char *name, const char *path,
-	   const char *src, size_t len, struct tmpl_error *err)
+           const char *src, size_t len, struct tmpl_error *err)
 {
 	struct tmpl *t = arena_zalloc(&env->a, sizeof *t);
 	t->name = arena_strndup(&env->a, name, strlen(name));
 	t->path = arena_strndup(&env->a, path, strlen(path));
-	struct lexer lx = {.a = &env->a, .err = err, .path = t->path, .line = 1};
+	struct lexer lx = {
+	    .a = &env->a, .err = err, .path = t->path, .line = 1};
 	lx.src = normalise_source(&env->a, src, len, &lx.len);
 	if (lex(&lx) < 0) {
 		free(lx.toks);
 		return NULL;
 	}
-	struct parser p = {.a = &env->a,
-			   .toks = lx.toks,
-			   .t = t,
-			   .err = err,
-			   .max_depth = env->lim.max_depth > 0
-						? env->lim.max_depth * 2
-						: 200};
+	struct parser p = {
+	    .a = &env->a,
+	    .toks = lx.toks,
+	    .t = t,
+	    .err = err,
+	    .max_depth = env->lim.max_depth > 0 ? env->lim.max_depth * 2 : 200};
 	int rc = parse_body(&p, NULL, NULL, 0, &t->body);
 	free(lx.toks);
 	if (rc < 0)
@@ -2294,7 +2321,7 @@ tmpl_parse(struct tmpl_env *env, const char *name, const char *path,
  * 0 on success, 1 when not found, -1 on a parse error. */
 static int
 tmpl_load(struct tmpl_env *env, const char *name, struct tmpl **out,
-	  struct tmpl_error *err)
+          struct tmpl_error *err)
 {
 	for (struct tmpl *t = env->tmpls; t; t = t->next)
 		if (strcmp(t->name, name) == 0) {
@@ -2354,7 +2381,7 @@ struct frame {
 	struct ctx *ctx;
 	struct scope *scope;
 	struct tmpl *t;
-	struct frame *root;  /* the template's top-level frame; NULL in blocks */
+	struct frame *root; /* the template's top-level frame; NULL in blocks */
 	struct tmpl *parent; /* root frames: the template it extends */
 	const char *block;   /* block frames: which block, which override */
 	size_t bidx;
@@ -2412,10 +2439,10 @@ tick(struct render *r, const struct tmpl *t, int line)
 		return -1;
 	if (++r->steps > r->env->lim.max_steps)
 		return rfail(r, t, line, "template takes more than %lu steps",
-			     r->env->lim.max_steps);
+		             r->env->lim.max_steps);
 	if (r->a.total > r->env->lim.max_memory)
 		return rfail(r, t, line, "template uses more than %zu bytes",
-			     r->env->lim.max_memory);
+		             r->env->lim.max_memory);
 	return 0;
 }
 
@@ -2430,7 +2457,7 @@ scope_new(struct render *r, struct scope *parent)
 
 static void
 scope_set(struct render *r, struct scope *s, const char *name, size_t len,
-	  struct tval *v)
+          struct tval *v)
 {
 	ssize_t i = dict_find_str(s->vars, name, len);
 	if (i >= 0) {
@@ -2509,7 +2536,7 @@ iter_items(struct render *r, const struct tval *v, size_t *n)
 	case TV_STR: {
 		/* One string per code point. */
 		struct tval **items =
-			arena_alloc(&r->a, (v->len + 1) * sizeof *items);
+		    arena_alloc(&r->a, (v->len + 1) * sizeof *items);
 		size_t k = 0;
 		for (size_t i = 0; i < v->len;) {
 			size_t l = 1;
@@ -2529,10 +2556,10 @@ iter_items(struct render *r, const struct tval *v, size_t *n)
 
 static struct tval *eval(struct render *r, struct frame *f, struct expr *e);
 static int exec_list(struct render *r, struct frame *f, struct node *n,
-		     struct buf *out);
+                     struct buf *out);
 static int render_block(struct render *r, struct ctx *ctx, const char *name,
-			size_t idx, struct tmpl *from, int line,
-			struct buf *out);
+                        size_t idx, struct tmpl *from, int line,
+                        struct buf *out);
 
 static size_t
 utf8_len(const char *s, size_t len)
@@ -2545,7 +2572,7 @@ utf8_len(const char *s, size_t len)
 
 static int
 compare(struct render *r, struct frame *f, int line, const struct tval *a,
-	const struct tval *b, int depth)
+        const struct tval *b, int depth)
 {
 	if (val_is_num(a) && val_is_num(b)) {
 		double x = val_num(a), y = val_num(b);
@@ -2562,13 +2589,13 @@ compare(struct render *r, struct frame *f, int line, const struct tval *a,
 			return c < 0 ? -1 : 1;
 		return a->len < b->len ? -1 : a->len > b->len;
 	}
-	if (a->kind == b->kind &&
-	    (a->kind == TV_LIST || a->kind == TV_TUPLE) && depth < 100) {
+	if (a->kind == b->kind && (a->kind == TV_LIST || a->kind == TV_TUPLE) &&
+	    depth < 100) {
 		for (size_t i = 0; i < a->n && i < b->n; i++) {
 			if (val_eq(a->items[i], b->items[i], 0))
 				continue;
 			return compare(r, f, line, a->items[i], b->items[i],
-				       depth + 1);
+			               depth + 1);
 		}
 		return a->n < b->n ? -1 : a->n > b->n;
 	}
@@ -2584,7 +2611,7 @@ compare(struct render *r, struct frame *f, int line, const struct tval *a,
 
 static bool
 contains(struct render *r, struct frame *f, int line, const struct tval *needle,
-	 const struct tval *hay)
+         const struct tval *hay)
 {
 	switch (hay->kind) {
 	case TV_UNDEF:
@@ -2727,7 +2754,7 @@ arith(struct render *r, struct frame *f, int line, int op, struct tval *a,
 
 static struct tval *
 getitem(struct render *r, struct frame *f, int line, struct tval *obj,
-	struct tval *key)
+        struct tval *key)
 {
 	switch (obj->kind) {
 	case TV_UNDEF:
@@ -2768,7 +2795,7 @@ getitem(struct render *r, struct frame *f, int line, struct tval *obj,
 	buf_init(&b);
 	val_write(r, &b, key, true, 0);
 	struct tval *u = undef(r, "'%s object' has no attribute %.100s",
-			       val_type(obj), b.data ? b.data : "");
+	                       val_type(obj), b.data ? b.data : "");
 	buf_free(&b);
 	return u;
 }
@@ -2776,15 +2803,15 @@ getitem(struct render *r, struct frame *f, int line, struct tval *obj,
 /* Binds a call's arguments to up to 4 named parameters. */
 static int
 bind_args(struct render *r, struct frame *f, struct expr *call,
-	  const char *what, const char *const *params, int nparams, int nreq,
-	  struct tval **out)
+          const char *what, const char *const *params, int nparams, int nreq,
+          struct tval **out)
 {
 	for (int i = 0; i < nparams; i++)
 		out[i] = NULL;
 	if (call->nargs > (size_t)nparams)
 		return rfail(r, f->t, call->line,
-			     "%s takes at most %d argument%s (%zu given)", what,
-			     nparams, nparams == 1 ? "" : "s", call->nargs);
+		             "%s takes at most %d argument%s (%zu given)", what,
+		             nparams, nparams == 1 ? "" : "s", call->nargs);
 	for (size_t i = 0; i < call->nargs; i++)
 		if ((out[i] = eval(r, f, call->args[i])) == NULL)
 			return -1;
@@ -2795,22 +2822,22 @@ bind_args(struct render *r, struct frame *f, struct expr *call,
 				break;
 		if (i == nparams)
 			return rfail(r, f->t, call->line,
-				     "%s got an unexpected keyword argument "
-				     "'%s'",
-				     what, call->kwnames[k]);
+			             "%s got an unexpected keyword argument "
+			             "'%s'",
+			             what, call->kwnames[k]);
 		if (out[i])
 			return rfail(r, f->t, call->line,
-				     "%s got multiple values for argument "
-				     "'%s'",
-				     what, params[i]);
+			             "%s got multiple values for argument "
+			             "'%s'",
+			             what, params[i]);
 		if ((out[i] = eval(r, f, call->kwargs[k])) == NULL)
 			return -1;
 	}
 	for (int i = 0; i < nreq; i++)
 		if (out[i] == NULL)
 			return rfail(r, f->t, call->line,
-				     "%s missing required argument '%s'", what,
-				     params[i]);
+			             "%s missing required argument '%s'", what,
+			             params[i]);
 	return 0;
 }
 
@@ -2819,7 +2846,7 @@ bind_args(struct render *r, struct frame *f, struct expr *call,
 /* Python's str.splitlines(), for the ASCII line breaks and NEL, LS, PS. */
 static size_t
 splitlines(struct render *r, const char *s, size_t len, const char ***lines,
-	   size_t **lens)
+           size_t **lens)
 {
 	size_t cap = 8, n = 0;
 	*lines = arena_alloc(&r->a, cap * sizeof **lines);
@@ -2831,22 +2858,23 @@ splitlines(struct render *r, const char *s, size_t len, const char ***lines,
 		if (c == '\r')
 			brk = i + 1 < len && s[i + 1] == '\n' ? 2 : 1;
 		else if (c == '\n' || c == '\v' || c == '\f' ||
-			 (c >= 0x1c && c <= 0x1e))
+		         (c >= 0x1c && c <= 0x1e))
 			brk = 1;
 		else if (c == 0xc2 && i + 1 < len &&
-			 (unsigned char)s[i + 1] == 0x85)
+		         (unsigned char)s[i + 1] == 0x85)
 			brk = 2;
 		else if (c == 0xe2 && i + 2 < len &&
-			 (unsigned char)s[i + 1] == 0x80 &&
-			 ((unsigned char)s[i + 2] == 0xa8 ||
-			  (unsigned char)s[i + 2] == 0xa9))
+		         (unsigned char)s[i + 1] == 0x80 &&
+		         ((unsigned char)s[i + 2] == 0xa8 ||
+		          (unsigned char)s[i + 2] == 0xa9))
 			brk = 3;
 		if (!brk) {
 			i++;
 			continue;
 		}
 		if (n == cap) {
-			const char **nl = arena_alloc(&r->a, 2 * cap * sizeof *nl);
+			const char **nl =
+			    arena_alloc(&r->a, 2 * cap * sizeof *nl);
 			size_t *nn = arena_alloc(&r->a, 2 * cap * sizeof *nn);
 			memcpy(nl, *lines, n * sizeof *nl);
 			memcpy(nn, *lens, n * sizeof *nn);
@@ -2861,7 +2889,8 @@ splitlines(struct render *r, const char *s, size_t len, const char ***lines,
 	}
 	if (start < len) {
 		if (n == cap) {
-			const char **nl = arena_alloc(&r->a, 2 * cap * sizeof *nl);
+			const char **nl =
+			    arena_alloc(&r->a, 2 * cap * sizeof *nl);
 			size_t *nn = arena_alloc(&r->a, 2 * cap * sizeof *nn);
 			memcpy(nl, *lines, n * sizeof *nl);
 			memcpy(nn, *lens, n * sizeof *nn);
@@ -2878,14 +2907,14 @@ static struct tval *
 buf_val(struct render *r, struct buf *b)
 {
 	struct tval *v =
-		r->failed ? NULL : val_str(&r->a, b->data ? b->data : "", b->len);
+	    r->failed ? NULL : val_str(&r->a, b->data ? b->data : "", b->len);
 	buf_free(b);
 	return v;
 }
 
 static struct tval *
 do_indent(struct render *r, struct frame *f, int line, struct tval *v,
-	  struct tval **a)
+          struct tval **a)
 {
 	struct tval *s = to_str(r, v);
 	struct buf ind, b;
@@ -2939,7 +2968,7 @@ static struct tval *
 do_replace(struct render *r, struct tval *v, struct tval **a)
 {
 	struct tval *s = to_str(r, v), *old = to_str(r, a[0]),
-		    *new = to_str(r, a[1]);
+	            *new = to_str(r, a[1]);
 	long long count = a[2] ? val_ll(a[2]) : -1;
 	if (a[2] && a[2]->kind != TV_INT && a[2]->kind != TV_BOOL)
 		count = -1;
@@ -2959,7 +2988,8 @@ do_replace(struct render *r, struct tval *v, struct tval **a)
 		return buf_val(r, &b);
 	}
 	while (i < s->len && count != 0 && !r->failed) {
-		const char *hit = memmem(s->s + i, s->len - i, old->s, old->len);
+		const char *hit =
+		    memmem(s->s + i, s->len - i, old->s, old->len);
 		if (hit == NULL)
 			break;
 		radd(r, &b, s->s + i, (size_t)(hit - (s->s + i)));
@@ -2989,7 +3019,8 @@ parse_pyint(const char *s, size_t len, int base, long long *out)
 	long long v = 0;
 	bool prev_digit = false;
 	for (; i < len; i++) {
-		if (s[i] == '_' && prev_digit && i + 1 < len && s[i + 1] != '_') {
+		if (s[i] == '_' && prev_digit && i + 1 < len &&
+		    s[i + 1] != '_') {
 			prev_digit = false;
 			continue;
 		}
@@ -3136,21 +3167,51 @@ yaml_quote_str(struct render *r, struct buf *b, const char *s, size_t len)
 		const char *e = NULL;
 		char tmp[24];
 		switch (cp) {
-		case 0: e = "\\0"; break;
-		case 7: e = "\\a"; break;
-		case 8: e = "\\b"; break;
-		case 9: e = "\\t"; break;
-		case 10: e = "\\n"; break;
-		case 11: e = "\\v"; break;
-		case 12: e = "\\f"; break;
-		case 13: e = "\\r"; break;
-		case 27: e = "\\e"; break;
-		case '"': e = "\\\""; break;
-		case '\\': e = "\\\\"; break;
-		case 0x85: e = "\\N"; break;
-		case 0xa0: e = "\\_"; break;
-		case 0x2028: e = "\\L"; break;
-		case 0x2029: e = "\\P"; break;
+		case 0:
+			e = "\\0";
+			break;
+		case 7:
+			e = "\\a";
+			break;
+		case 8:
+			e = "\\b";
+			break;
+		case 9:
+			e = "\\t";
+			break;
+		case 10:
+			e = "\\n";
+			break;
+		case 11:
+			e = "\\v";
+			break;
+		case 12:
+			e = "\\f";
+			break;
+		case 13:
+			e = "\\r";
+			break;
+		case 27:
+			e = "\\e";
+			break;
+		case '"':
+			e = "\\\"";
+			break;
+		case '\\':
+			e = "\\\\";
+			break;
+		case 0x85:
+			e = "\\N";
+			break;
+		case 0xa0:
+			e = "\\_";
+			break;
+		case 0x2028:
+			e = "\\L";
+			break;
+		case 0x2029:
+			e = "\\P";
+			break;
 		default:
 			if (cp >= 0x20 && cp <= 0x7e) {
 				tmp[0] = (char)cp;
@@ -3171,11 +3232,12 @@ yaml_quote_str(struct render *r, struct buf *b, const char *s, size_t len)
 
 static int
 yaml_quote_val(struct render *r, struct frame *f, int line, struct buf *b,
-	       const struct tval *v, int depth)
+               const struct tval *v, int depth)
 {
 	char tmp[64];
 	if (depth > 100)
-		return rfail(r, f->t, line, "yaml_quote: value nested too deeply");
+		return rfail(r, f->t, line,
+		             "yaml_quote: value nested too deeply");
 	switch (v->kind) {
 	case TV_STR:
 		yaml_quote_str(r, b, v->s, v->len);
@@ -3185,7 +3247,7 @@ yaml_quote_val(struct render *r, struct frame *f, int line, struct buf *b,
 		break;
 	case TV_BOOL:
 		snprintf(tmp, sizeof tmp, "!!bool \"%s\"",
-			 v->b ? "true" : "false");
+		         v->b ? "true" : "false");
 		break;
 	case TV_NONE:
 		snprintf(tmp, sizeof tmp, "!!null \"null\"");
@@ -3212,14 +3274,14 @@ yaml_quote_val(struct render *r, struct frame *f, int line, struct buf *b,
 			if (v->kind == TV_DICT) {
 				radd(r, b, ": ", 2);
 				yaml_quote_val(r, f, line, b, v->vals[i],
-					       depth + 1);
+				               depth + 1);
 			}
 		}
 		radd(r, b, v->kind == TV_DICT ? "}" : "]", 1);
 		return r->failed ? -1 : 0;
 	default:
 		return rfail(r, f->t, line, "yaml_quote: cannot represent %s",
-			     v->s ? v->s : val_type(v));
+		             v->s ? v->s : val_type(v));
 	}
 	radd(r, b, tmp, strlen(tmp));
 	return 0;
@@ -3257,7 +3319,8 @@ apply_filter(struct render *r, struct frame *f, struct expr *e, struct tval *v)
 		buf_init(&b);
 		for (size_t i = 0; i < n && !r->failed; i++) {
 			struct tval *it = items[i];
-			if (a[1] && (it = getitem(r, f, e->line, it, a[1])) == NULL)
+			if (a[1] &&
+			    (it = getitem(r, f, e->line, it, a[1])) == NULL)
 				break;
 			if (i)
 				radd(r, &b, sep->s, sep->len);
@@ -3282,7 +3345,7 @@ apply_filter(struct render *r, struct frame *f, struct expr *e, struct tval *v)
 		char *p = (char *)o->s;
 		for (size_t i = 0; i < o->len; i++) {
 			bool up = fd->id == F_UPPER ||
-				  (fd->id == F_CAPITALIZE && i == 0);
+			          (fd->id == F_CAPITALIZE && i == 0);
 			if (up && p[i] >= 'a' && p[i] <= 'z')
 				p[i] = (char)(p[i] - 'a' + 'A');
 			else if (!up && p[i] >= 'A' && p[i] <= 'Z')
@@ -3316,7 +3379,8 @@ apply_filter(struct render *r, struct frame *f, struct expr *e, struct tval *v)
 	}
 	case F_LENGTH:
 		if (v->kind == TV_STR)
-			return val_int(&r->a, (long long)utf8_len(v->s, v->len));
+			return val_int(&r->a,
+			               (long long)utf8_len(v->s, v->len));
 		if (v->kind == TV_UNDEF)
 			return val_int(&r->a, 0);
 		if (v->kind == TV_LIST || v->kind == TV_TUPLE ||
@@ -3341,7 +3405,7 @@ apply_filter(struct render *r, struct frame *f, struct expr *e, struct tval *v)
 		}
 		if (n == 0)
 			return undef(r, "No %s item, sequence was empty.",
-				     fd->id == F_FIRST ? "first" : "last");
+			             fd->id == F_FIRST ? "first" : "last");
 		return items[fd->id == F_FIRST ? 0 : n - 1];
 	}
 	case F_SHLEX_QUOTE:
@@ -3445,7 +3509,7 @@ apply_test(struct render *r, struct frame *f, struct expr *e, struct tval *v)
 		res = tests[e->op].id == X_LT   ? c < 0
 		      : tests[e->op].id == X_GT ? c > 0
 		      : tests[e->op].id == X_LE ? c <= 0
-						: c >= 0;
+		                                : c >= 0;
 		break;
 	case X_IN:
 		res = contains(r, f, e->line, v, arg);
@@ -3454,7 +3518,8 @@ apply_test(struct render *r, struct frame *f, struct expr *e, struct tval *v)
 	case X_ODD:
 	case X_DIVISIBLEBY:
 		if (v->kind != TV_INT && v->kind != TV_BOOL) {
-			rfail(r, f->t, e->line, "test '%s' needs an int, got %s",
+			rfail(r, f->t, e->line,
+			      "test '%s' needs an int, got %s",
 			      tests[e->op].name, val_type(v));
 			return NULL;
 		}
@@ -3468,8 +3533,8 @@ apply_test(struct render *r, struct frame *f, struct expr *e, struct tval *v)
 			long long d = val_ll(arg);
 			res = d == -1 || val_ll(v) % d == 0;
 		} else {
-			res = (val_ll(v) % 2 == 0) ==
-			      (tests[e->op].id == X_EVEN);
+			res =
+			    (val_ll(v) % 2 == 0) == (tests[e->op].id == X_EVEN);
 		}
 		break;
 	}
@@ -3494,7 +3559,7 @@ capture(struct render *r, struct frame *f, struct node *body)
 
 static struct tval *
 capture_block(struct render *r, struct frame *f, const char *name, size_t idx,
-	      int line)
+              int line)
 {
 	struct buf b;
 	buf_init(&b);
@@ -3506,8 +3571,8 @@ capture_block(struct render *r, struct frame *f, const char *name, size_t idx,
 }
 
 static struct tval *
-call_method(struct render *r, struct frame *f, struct expr *e,
-	    struct tval *obj, const char *name)
+call_method(struct render *r, struct frame *f, struct expr *e, struct tval *obj,
+            const char *name)
 {
 	struct tval *a[2];
 	static const char *const getp[] = {"key", "default"};
@@ -3531,10 +3596,12 @@ call_method(struct render *r, struct frame *f, struct expr *e,
 				return NULL;
 			struct tval *l = val_new(&r->a, TV_LIST);
 			for (size_t i = 0; i < obj->n; i++) {
-				struct tval *it = keys ? obj->items[i] : obj->vals[i];
+				struct tval *it =
+				    keys ? obj->items[i] : obj->vals[i];
 				if (items) {
 					it = val_new(&r->a, TV_TUPLE);
-					val_push(&r->a, it, obj->items[i], NULL);
+					val_push(&r->a, it, obj->items[i],
+					         NULL);
 					val_push(&r->a, it, obj->vals[i], NULL);
 				}
 				val_push(&r->a, l, it, NULL);
@@ -3553,7 +3620,8 @@ call_method(struct render *r, struct frame *f, struct expr *e,
 			}
 			if (a[0]->len > obj->len)
 				return &v_false;
-			const char *at = sw ? obj->s : obj->s + obj->len - a[0]->len;
+			const char *at =
+			    sw ? obj->s : obj->s + obj->len - a[0]->len;
 			return val_bool(memcmp(at, a[0]->s, a[0]->len) == 0);
 		}
 		if (strcmp(name, "lower") == 0 || strcmp(name, "upper") == 0 ||
@@ -3561,10 +3629,10 @@ call_method(struct render *r, struct frame *f, struct expr *e,
 			if (bind_args(r, f, e, what, NULL, 0, 0, a) < 0)
 				return NULL;
 			struct expr fe = {.kind = E_FILTER, .line = e->line};
-			for (size_t i = 0; i < sizeof filters / sizeof filters[0];
-			     i++)
+			for (size_t i = 0;
+			     i < sizeof filters / sizeof filters[0]; i++)
 				if (strcmp(filters[i].name,
-					   name[0] == 's' ? "trim" : name) == 0)
+				           name[0] == 's' ? "trim" : name) == 0)
 					fe.op = (int)i;
 			return apply_filter(r, f, &fe, obj);
 		}
@@ -3610,7 +3678,8 @@ call(struct render *r, struct frame *f, struct expr *e)
 		if (bind_args(r, f, e, "range()", rp, 3, 1, a) < 0)
 			return NULL;
 		for (int i = 0; i < 3; i++)
-			if (a[i] && a[i]->kind != TV_INT && a[i]->kind != TV_BOOL) {
+			if (a[i] && a[i]->kind != TV_INT &&
+			    a[i]->kind != TV_BOOL) {
 				rfail(r, f->t, e->line,
 				      "range() needs ints, got %s",
 				      val_type(a[i]));
@@ -3622,7 +3691,8 @@ call(struct render *r, struct frame *f, struct expr *e)
 			stop = val_ll(a[1]);
 		}
 		if (a[2] && (step = val_ll(a[2])) == 0) {
-			rfail(r, f->t, e->line, "range() step must not be zero");
+			rfail(r, f->t, e->line,
+			      "range() step must not be zero");
 			return NULL;
 		}
 		struct tval *l = val_new(&r->a, TV_LIST);
@@ -3699,7 +3769,7 @@ eval(struct render *r, struct frame *f, struct expr *e)
 				return a->vals[k];
 		}
 		return undef(r, "'%s object' has no attribute '%s'",
-			     val_type(a), e->name);
+		             val_type(a), e->name);
 	case E_GETITEM:
 		if ((a = eval(r, f, e->a)) == NULL ||
 		    (b = eval(r, f, e->b)) == NULL)
@@ -3726,7 +3796,8 @@ eval(struct render *r, struct frame *f, struct expr *e)
 		if (a->kind == TV_UNDEF)
 			return undef_error(r, f, e->line, a);
 		if (!val_is_num(a)) {
-			rfail(r, f->t, e->line, "bad operand type for unary %c: "
+			rfail(r, f->t, e->line,
+			      "bad operand type for unary %c: "
 			      "'%s'",
 			      e->kind == E_NEG ? '-' : '+', val_type(a));
 			return NULL;
@@ -3755,7 +3826,7 @@ eval(struct render *r, struct frame *f, struct expr *e)
 		if (e->c)
 			return eval(r, f, e->c);
 		return undef(r, "the inline if-expression evaluated to false "
-				"and no else section was defined.");
+		                "and no else section was defined.");
 	case E_BINOP:
 		if ((a = eval(r, f, e->a)) == NULL ||
 		    (b = eval(r, f, e->b)) == NULL)
@@ -3775,9 +3846,9 @@ eval(struct render *r, struct frame *f, struct expr *e)
 			if (r->failed)
 				return NULL;
 			return val_bool(e->op == OP_LT   ? c < 0
-					: e->op == OP_GT ? c > 0
-					: e->op == OP_LE ? c <= 0
-							 : c >= 0);
+			                : e->op == OP_GT ? c > 0
+			                : e->op == OP_LE ? c <= 0
+			                                 : c >= 0);
 		}
 		case OP_IN:
 		case OP_NOTIN: {
@@ -3807,7 +3878,7 @@ ctx_add_blocks(struct render *r, struct ctx *ctx, struct tmpl *t)
 			if (ctx->nbs == ctx->capbs) {
 				size_t cap = ctx->capbs ? ctx->capbs * 2 : 16;
 				struct bstack *nb =
-					arena_zalloc(&r->a, cap * sizeof *nb);
+				    arena_zalloc(&r->a, cap * sizeof *nb);
 				if (ctx->nbs)
 					memcpy(nb, ctx->bs,
 					       ctx->nbs * sizeof *nb);
@@ -3836,7 +3907,7 @@ ctx_add_blocks(struct render *r, struct ctx *ctx, struct tmpl *t)
 
 static int
 render_block(struct render *r, struct ctx *ctx, const char *name, size_t idx,
-	     struct tmpl *from, int line, struct buf *out)
+             struct tmpl *from, int line, struct buf *out)
 {
 	struct bstack *bs = NULL;
 	for (size_t k = 0; k < ctx->nbs; k++)
@@ -3844,19 +3915,19 @@ render_block(struct render *r, struct ctx *ctx, const char *name, size_t idx,
 			bs = &ctx->bs[k];
 	if (bs == NULL || idx >= bs->n)
 		return rfail(r, from, line,
-			     idx ? "there is no parent block called '%s'"
-				 : "there is no block called '%s'",
-			     name);
+		             idx ? "there is no parent block called '%s'"
+		                 : "there is no block called '%s'",
+		             name);
 	if (++r->depth > r->env->lim.max_depth)
 		return rfail(r, from, line,
-			     "blocks nested more than %d deep (recursion "
-			     "through self.%s()?)",
-			     r->env->lim.max_depth, name);
+		             "blocks nested more than %d deep (recursion "
+		             "through self.%s()?)",
+		             r->env->lim.max_depth, name);
 	struct frame bf = {.ctx = ctx,
-			   .scope = scope_new(r, ctx->vars),
-			   .t = bs->tmpls[idx],
-			   .block = name,
-			   .bidx = idx};
+	                   .scope = scope_new(r, ctx->vars),
+	                   .t = bs->tmpls[idx],
+	                   .block = name,
+	                   .bidx = idx};
 	int rc = exec_list(r, &bf, bs->nodes[idx]->body, out);
 	r->depth--;
 	return rc;
@@ -3869,7 +3940,7 @@ search_path_desc(struct tmpl_env *env, char *buf, size_t size)
 	buf[0] = '\0';
 	for (size_t i = 0; i < env->ndirs && n < size; i++) {
 		int k = snprintf(buf + n, size - n, "%s%s", i ? ":" : "",
-				 env->dirs[i]);
+		                 env->dirs[i]);
 		if (k < 0)
 			break;
 		n += (size_t)k;
@@ -3883,7 +3954,7 @@ search_path_desc(struct tmpl_env *env, char *buf, size_t size)
  * set when MISSING is given) if it cannot. */
 static struct tmpl *
 load_named(struct render *r, struct frame *f, int line, struct tval *name,
-	   bool *missing)
+           bool *missing)
 {
 	if (name->kind == TV_UNDEF) {
 		undef_error(r, f, line, name);
@@ -3930,7 +4001,7 @@ load_named(struct render *r, struct frame *f, int line, struct tval *name,
 
 static int
 check_active(struct render *r, struct frame *f, int line, struct tmpl *t,
-	     const char *how)
+             const char *how)
 {
 	for (int i = 0; i < r->nactive; i++) {
 		if (strcmp(r->active[i]->path, t->path) != 0)
@@ -3940,13 +4011,13 @@ check_active(struct render *r, struct frame *f, int line, struct tmpl *t,
 		size_t n = 0;
 		for (int k = i; k < r->nactive && n < sizeof chain; k++) {
 			int w = snprintf(chain + n, sizeof chain - n, "%s -> ",
-					 r->active[k]->name);
+			                 r->active[k]->name);
 			if (w < 0)
 				break;
 			n += (size_t)w;
 		}
 		return rfail(r, f->t, line, "recursive %s: %s%s", how, chain,
-			     t->name);
+		             t->name);
 	}
 	if (r->nactive >= MAX_ACTIVE || r->nactive >= r->env->lim.max_depth)
 		return rfail(r, f->t, line, "templates nested too deeply");
@@ -3954,7 +4025,7 @@ check_active(struct render *r, struct frame *f, int line, struct tmpl *t,
 }
 
 static int run_template(struct render *r, struct ctx *ctx, struct tmpl *t,
-			struct buf *out);
+                        struct buf *out);
 
 static int
 exec_for(struct render *r, struct frame *f, struct node *n, struct buf *out)
@@ -3966,7 +4037,7 @@ exec_for(struct render *r, struct frame *f, struct node *n, struct buf *out)
 	struct tval **items = iter_items(r, it, &cnt);
 	if (items == NULL)
 		return rfail(r, f->t, n->line, "'%s' object is not iterable",
-			     val_type(it));
+		             val_type(it));
 	struct scope **scopes = arena_alloc(&r->a, (cnt + 1) * sizeof *scopes);
 	size_t kept = 0;
 	for (size_t i = 0; i < cnt; i++) {
@@ -3977,9 +4048,9 @@ exec_for(struct render *r, struct frame *f, struct node *n, struct buf *out)
 			struct tval **parts = iter_items(r, item, &k);
 			if (parts == NULL || k != 2 || item->kind == TV_DICT)
 				return rfail(r, f->t, n->line,
-					     "cannot unpack %s into two loop "
-					     "variables",
-					     val_type(item));
+				             "cannot unpack %s into two loop "
+				             "variables",
+				             val_type(item));
 			scope_set(r, s, n->s, strlen(n->s), parts[0]);
 			scope_set(r, s, n->s2, strlen(n->s2), parts[1]);
 		} else {
@@ -3999,21 +4070,21 @@ exec_for(struct render *r, struct frame *f, struct node *n, struct buf *out)
 	for (size_t i = 0; i < kept; i++) {
 		struct tval *loop = val_new(&r->a, TV_DICT);
 		static const char *const keys[] = {
-			"index", "index0", "revindex", "revindex0",
-			"first", "last",   "length"};
+		    "index", "index0", "revindex", "revindex0",
+		    "first", "last",   "length"};
 		struct tval *vals[] = {
-			val_int(&r->a, (long long)i + 1),
-			val_int(&r->a, (long long)i),
-			val_int(&r->a, (long long)(kept - i)),
-			val_int(&r->a, (long long)(kept - i - 1)),
-			val_bool(i == 0),
-			val_bool(i + 1 == kept),
-			val_int(&r->a, (long long)kept),
+		    val_int(&r->a, (long long)i + 1),
+		    val_int(&r->a, (long long)i),
+		    val_int(&r->a, (long long)(kept - i)),
+		    val_int(&r->a, (long long)(kept - i - 1)),
+		    val_bool(i == 0),
+		    val_bool(i + 1 == kept),
+		    val_int(&r->a, (long long)kept),
 		};
 		for (size_t k = 0; k < 7; k++)
 			val_push(&r->a, loop,
-				 val_str(&r->a, keys[k], strlen(keys[k])),
-				 vals[k]);
+			         val_str(&r->a, keys[k], strlen(keys[k])),
+			         vals[k]);
 		scope_set(r, scopes[i], "loop", 4, loop);
 		struct frame lf = *f;
 		lf.scope = scopes[i];
@@ -4080,18 +4151,18 @@ exec_node(struct render *r, struct frame *f, struct node *n, struct buf *out)
 		break;
 	}
 	case N_BLOCK:
-		if (!quiet && render_block(r, f->ctx, n->s, 0, f->t, n->line,
-					   out) < 0)
+		if (!quiet &&
+		    render_block(r, f->ctx, n->s, 0, f->t, n->line, out) < 0)
 			return -1;
 		break;
 	case N_EXTENDS: {
 		if (f->root != f)
 			return rfail(r, f->t, n->line,
-				     "cannot use extends from a non top-level "
-				     "scope");
+			             "cannot use extends from a non top-level "
+			             "scope");
 		if (f->parent)
 			return rfail(r, f->t, n->line,
-				     "extended multiple times");
+			             "extended multiple times");
 		if ((v = eval(r, f, n->e)) == NULL)
 			return -1;
 		struct tmpl *t = load_named(r, f, n->line, v, NULL);
@@ -4107,15 +4178,15 @@ exec_node(struct render *r, struct frame *f, struct node *n, struct buf *out)
 		if ((v = eval(r, f, n->e)) == NULL)
 			return -1;
 		bool missing = false;
-		struct tmpl *t = load_named(r, f, n->line, v,
-					    n->ignore_missing ? &missing : NULL);
+		struct tmpl *t = load_named(
+		    r, f, n->line, v, n->ignore_missing ? &missing : NULL);
 		if (missing)
 			break;
 		if (t == NULL || check_active(r, f, n->line, t, "include") < 0)
 			return -1;
 		struct ctx *ctx = arena_zalloc(&r->a, sizeof *ctx);
-		ctx->vars = scope_new(r, n->without_context ? &r->globals
-							   : f->scope);
+		ctx->vars =
+		    scope_new(r, n->without_context ? &r->globals : f->scope);
 		ctx_add_blocks(r, ctx, t);
 		return run_template(r, ctx, t, out);
 	}
@@ -4133,8 +4204,7 @@ exec_list(struct render *r, struct frame *f, struct node *n, struct buf *out)
 }
 
 static int
-run_template(struct render *r, struct ctx *ctx, struct tmpl *t,
-	     struct buf *out)
+run_template(struct render *r, struct ctx *ctx, struct tmpl *t, struct buf *out)
 {
 	r->active[r->nactive++] = t;
 	struct frame rf = {.ctx = ctx, .scope = ctx->vars, .t = t};
@@ -4148,7 +4218,7 @@ run_template(struct render *r, struct ctx *ctx, struct tmpl *t,
 
 static int
 render_tmpl(struct tmpl_env *env, struct tmpl *t, struct buf *out,
-	    struct tmpl_error *err)
+            struct tmpl_error *err)
 {
 	struct render r = {.env = env, .err = err};
 	r.globals.vars = env->vars;
@@ -4168,7 +4238,7 @@ render_tmpl(struct tmpl_env *env, struct tmpl *t, struct buf *out,
 
 int
 tmpl_render(struct tmpl_env *env, const char *name, struct buf *out,
-	    struct tmpl_error *err)
+            struct tmpl_error *err)
 {
 	struct tmpl *t;
 	memset(err, 0, sizeof *err);
@@ -4180,8 +4250,8 @@ tmpl_render(struct tmpl_env *env, const char *name, struct buf *out,
 		search_path_desc(env, path, sizeof path);
 		snprintf(err->file, sizeof err->file, "%s", name);
 		snprintf(err->msg, sizeof err->msg,
-			 "template '%s' not found in search path %s", name,
-			 path);
+		         "template '%s' not found in search path %s", name,
+		         path);
 		return -1;
 	}
 	return render_tmpl(env, t, out, err);
@@ -4189,7 +4259,7 @@ tmpl_render(struct tmpl_env *env, const char *name, struct buf *out,
 
 int
 tmpl_render_file(struct tmpl_env *env, const char *path, struct buf *out,
-		 struct tmpl_error *err)
+                 struct tmpl_error *err)
 {
 	memset(err, 0, sizeof *err);
 	struct tmpl *t = NULL;
@@ -4202,7 +4272,7 @@ tmpl_render_file(struct tmpl_env *env, const char *path, struct buf *out,
 		if (src == NULL) {
 			snprintf(err->file, sizeof err->file, "%s", path);
 			snprintf(err->msg, sizeof err->msg, "%s",
-				 strerror(errno));
+			         strerror(errno));
 			return -1;
 		}
 		t = tmpl_parse(env, path, path, src, len, err);
@@ -4218,7 +4288,7 @@ tmpl_error_print(const struct tmpl_error *err, FILE *f)
 {
 	if (err->line > 0)
 		fprintf(f, "%s:%d: error: %s\n", err->file, err->line,
-			err->msg);
+		        err->msg);
 	else
 		fprintf(f, "%s: error: %s\n", err->file, err->msg);
 }

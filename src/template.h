@@ -39,7 +39,7 @@ void tmpl_env_free(struct tmpl_env *env);
 void tmpl_env_add_dir(struct tmpl_env *env, const char *dir);
 /* Makes SRC loadable as NAME, ahead of the directories. */
 void tmpl_env_add_string(struct tmpl_env *env, const char *name,
-			 const char *src, size_t len);
+                         const char *src, size_t len);
 void tmpl_env_get_limits(const struct tmpl_env *env, struct tmpl_limits *lim);
 void tmpl_env_set_limits(struct tmpl_env *env, const struct tmpl_limits *lim);
 
@@ -51,27 +51,26 @@ struct tval *tval_new_bool(struct tmpl_env *env, bool b);
 struct tval *tval_new_none(struct tmpl_env *env);
 struct tval *tval_new_list(struct tmpl_env *env);
 void tval_list_append(struct tmpl_env *env, struct tval *list,
-		      struct tval *item);
+                      struct tval *item);
 struct tval *tval_new_dict(struct tmpl_env *env);
 void tval_dict_set(struct tmpl_env *env, struct tval *dict, struct tval *key,
-		   struct tval *val);
+                   struct tval *val);
 /* A render variable (as a job context entry on LAVA's server). */
-void tmpl_env_set_var(struct tmpl_env *env, const char *name,
-		      struct tval *v);
+void tmpl_env_set_var(struct tmpl_env *env, const char *name, struct tval *v);
 
 /* Renders the template NAME from the search path, or the file at PATH,
  * appending to OUT.  0 on success, -1 with ERR filled. */
 int tmpl_render(struct tmpl_env *env, const char *name, struct buf *out,
-		struct tmpl_error *err);
+                struct tmpl_error *err);
 int tmpl_render_file(struct tmpl_env *env, const char *path, struct buf *out,
-		     struct tmpl_error *err);
+                     struct tmpl_error *err);
 
 /* Where the template at PATH (rendered or loaded before) sets NAME at
  * its top level (also inside if and for): the line, or 0 if it does
  * not.  For checks on device dictionaries ("connection_command and
  * connection_list may not be mixed"). */
 int tmpl_file_set_line(struct tmpl_env *env, const char *path,
-		       const char *name);
+                       const char *name);
 
 /* Prints ERR as "FILE:LINE: error: MSG". */
 void tmpl_error_print(const struct tmpl_error *err, FILE *f);
