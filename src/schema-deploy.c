@@ -214,15 +214,15 @@ static const struct schema deploy_mps = {DEPLOY(KEYS(
 			 MATCH_KEY("test_binary(_\\w+)?$", &url_mps_binary))),
 		LENGTH_MIN(1)))))};
 
-/* LAVA words a missing test_binary "'images' has no 'test_binary' entry":
- * required keys have no message of their own here. */
 static const struct schema deploy_musca = {DEPLOY(KEYS(
 	REQ("to", EQ("musca")),
-	REQ("images", MAP(KEYS(REQ("test_binary", &url))))))};
+	REQ("images", MAP(KEYS(REQ_MSG("test_binary", &url,
+				       "'images' has no 'test_binary' "
+				       "entry"))))))};
 
-/* LAVA words a missing kernel "needs a kernel to deploy". */
 static const struct schema deploy_nbd = {DEPLOY(KEYS(
-	REQ("to", EQ("nbd")), REQ("kernel", &url_kernel),
+	REQ("to", EQ("nbd")),
+	REQ_MSG("kernel", &url_kernel, "needs a kernel to deploy"),
 	REQ("nbdroot", &url), REQ("initrd", &url), OPT("dtb", &url)))};
 
 /* Either an NFS root filesystem (and modules) or a set of images. */

@@ -167,7 +167,8 @@ re_compile_cached(const char *pattern)
 	PCRE2_SIZE erroff;
 	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern,
 					 PCRE2_ZERO_TERMINATED,
-					 PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+					 PCRE2_UTF | PCRE2_UCP |
+						 PCRE2_MATCH_INVALID_UTF,
 					 &errcode, &erroff, NULL);
 	if (code && re_cache_n < sizeof re_cache / sizeof re_cache[0]) {
 		re_cache[re_cache_n].pattern = pattern;
@@ -546,7 +547,9 @@ validate_map(struct schema_ctx *ctx, const struct schema *s,
 			    !required || first_definition(s, sk) != sk)
 				continue;
 			schema_path_push_key(ctx, sk->name);
-			schema_error(ctx, n, "required key not provided");
+			schema_error(ctx, n, "%s",
+				     sk->msg ? sk->msg
+					     : "required key not provided");
 			schema_path_pop(ctx);
 			errors++;
 		}

@@ -61,6 +61,7 @@ struct schema_key {
 	const struct schema *value;
 	const char *const *names; /* KEY_IN */
 	const char *exclusive;    /* Exclusive group, or NULL */
+	const char *msg;          /* KEY_REQUIRED: says what is missing */
 };
 
 struct schema {
@@ -117,6 +118,8 @@ extern const struct schema schema_object, schema_str, schema_int,
 	       .keysets = (const struct schema_key *const[]){__VA_ARGS__, NULL})
 #define KEYS(...) ((const struct schema_key[]){__VA_ARGS__, {0}})
 #define REQ(n, v) {.kind = KEY_REQUIRED, .name = (n), .value = (v)}
+#define REQ_MSG(n, v, m)                                                     \
+	{.kind = KEY_REQUIRED, .name = (n), .value = (v), .msg = (m)}
 #define OPT(n, v) {.kind = KEY_OPTIONAL, .name = (n), .value = (v)}
 #define EXCL(n, g, v)                                                        \
 	{.kind = KEY_OPTIONAL, .name = (n), .value = (v), .exclusive = (g)}

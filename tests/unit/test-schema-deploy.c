@@ -184,7 +184,7 @@ static const struct block_case cases[] = {
 	{DEPLOY, "musca", "to: musca\nimages: {test_binary: " URL_X "}\n",
 	 {0, 0}, NULL, NULL},
 	{DEPLOY, "musca", "to: musca\nimages: {binary: " URL_X "}\n", {1, 2},
-	 "images.test_binary", "required key not provided"},
+	 "images.test_binary", "'images' has no 'test_binary' entry"},
 	{DEPLOY, "uuu",
 	 "to: uuu\nimages: {boot: " URL_X ", rootfs: {url: y,\n"
 	 "  apply-overlay: true, root_partition: 2}}\nuniquify: false\n",
@@ -218,7 +218,7 @@ static const struct block_case cases[] = {
 	 "initrd: " URL_X "\ndtb: " URL_X "\n",
 	 {0, 0}, NULL, NULL},
 	{DEPLOY, "nbd", "to: nbd\nnbdroot: " URL_X "\ninitrd: " URL_X "\n",
-	 {1, 1}, "kernel", "required key not provided"},
+	 {1, 1}, "kernel", "needs a kernel to deploy"},
 	/* nfs: a root filesystem, or images */
 	{DEPLOY, "nfs", "to: nfs\nnfsrootfs: " URL_X "\nmodules: " URL_X "\n",
 	 {0, 0}, NULL, NULL},
