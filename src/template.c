@@ -1972,6 +1972,11 @@ static struct node *
 parse_if(struct parser *p, int line)
 {
 	struct node *n = node_new(p, N_IF, line);
+	/* An elif chain recurses here once per branch. */
+	if (++p->depth > p->max_depth) {
+		parse_fail(p, line, "statements nested too deeply");
+		return NULL;
+	}
 	if ((n->e = parse_expression(p, true)) == NULL ||
 	    expect_block_end(p) < 0 ||
 	    parse_body(p, end_if, "if", line, &n->body) < 0)
@@ -1980,6 +1985,7 @@ parse_if(struct parser *p, int line)
 	advance(p);
 	if (is_name(t, "elif")) {
 		n->orelse = parse_if(p, t->line);
+		p->depth--;
 		return n->orelse ? n : NULL;
 	}
 	if (is_name(t, "else")) {
@@ -1988,6 +1994,7 @@ parse_if(struct parser *p, int line)
 			return NULL;
 		advance(p);
 	}
+	p->depth--;
 	return expect_block_end(p) < 0 ? NULL : n;
 }
 
@@ -2302,12 +2309,13 @@ tmpl_parse(struct tmpl_env *env, const char *name, const char *path,
 		free(lx.toks);
 		return NULL;
 	}
-	struct parser p = {
-	    .a = &env->a,
-	    .toks = lx.toks,
-	    .t = t,
-	    .err = err,
-	    .max_depth = env->lim.max_depth > 0 ? env->lim.max_depth * 2 : 200};
+	struct parser p = {.a = &env->a,
+	                   .toks = lx.toks,
+	                   .t = t,
+	                   .err = err,
+	                   .max_depth = env->lim.max_depth > 0
+	                                    ? env->lim.max_depth * 10
+	                                    : 1000};
 	int rc = parse_body(&p, NULL, NULL, 0, &t->body);
 	free(lx.toks);
 	if (rc < 0)
@@ -2395,7 +2403,8 @@ struct render {
 	struct tmpl_error *err;
 	bool failed;
 	unsigned long steps;
-	int depth;
+	int depth;  /* blocks */
+	int edepth; /* expressions */
 	struct tmpl *active[MAX_ACTIVE];
 	int nactive;
 	struct tval *slot;
@@ -3717,12 +3726,30 @@ call(struct render *r, struct frame *f, struct expr *e)
 	return NULL;
 }
 
+static struct tval *eval_expr(struct render *r, struct frame *f,
+                              struct expr *e);
+
+/* Left-deep chains (a or b or ..., x|f|f...) nest evaluation as deep as
+ * they are long: bound it, as the parser bounds parentheses. */
 static struct tval *
 eval(struct render *r, struct frame *f, struct expr *e)
 {
-	struct tval *a, *b, *v;
 	if (tick(r, f->t, e->line) < 0)
 		return NULL;
+	if (++r->edepth > r->env->lim.max_depth * 10) {
+		rfail(r, f->t, e->line, "expression nested too deeply");
+		r->edepth--;
+		return NULL;
+	}
+	struct tval *v = eval_expr(r, f, e);
+	r->edepth--;
+	return v;
+}
+
+static struct tval *
+eval_expr(struct render *r, struct frame *f, struct expr *e)
+{
+	struct tval *a, *b, *v;
 	switch (e->kind) {
 	case E_CONST:
 		return e->val;

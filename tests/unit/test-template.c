@@ -312,6 +312,36 @@ test_limits(void **state)
 	tmpl_env_free(env);
 }
 
+/* Long chains and elif ladders end in an error, not a stack overflow. */
+static void
+test_chains(void **state)
+{
+	(void)state;
+	static const char *const pieces[][3] = {
+		{"{{ x", " or x", " }}"},
+		{"{{ x", "|lower", " }}"},
+		{"{{ x", ".a", " }}"},
+		{"{{ 1", " + 1", " }}"},
+		{"{% if x %}", "{% elif x %}", "{% endif %}"},
+	};
+	for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+		struct buf src;
+		buf_init(&src);
+		buf_adds(&src, pieces[i][0]);
+		for (int k = 0; k < 100000; k++)
+			buf_adds(&src, pieces[i][1]);
+		buf_adds(&src, pieces[i][2]);
+		struct tmpl_env *env = tmpl_env_new();
+		struct tmpl_error err;
+		char *got = render(env, src.data, &err);
+		assert_null(got);
+		if (strstr(err.msg, "nested too deeply") == NULL)
+			fail_msg("case %zu: %s", i, err.msg);
+		tmpl_env_free(env);
+		buf_free(&src);
+	}
+}
+
 int
 main(void)
 {
