@@ -349,6 +349,7 @@ main(void)
 	    cmocka_unit_test(test_table),   cmocka_unit_test(test_inheritance),
 	    cmocka_unit_test(test_globals), cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_chains),
 	};
 	return cmocka_run_group_tests(template_tests, NULL, NULL);
 }
