@@ -45,9 +45,10 @@ $(B)/libtether.a: $(LIB_OBJ)
 $(B)/tether: $(B)/obj/main.o $(B)/libtether.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(B)/tether-sim: $(SIM_SRC) $(wildcard sim/*.h)
+# The simulated board shares protocol code (telnet) with tether.
+$(B)/tether-sim: $(SIM_SRC) $(wildcard sim/*.h) $(B)/libtether.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(LDLIBS) -lutil
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(B)/libtether.a $(LDLIBS) -lutil
 
 $(B)/tests/%: tests/unit/%.c $(B)/libtether.a $(wildcard src/*.h)
 	@mkdir -p $(@D)
