@@ -1,0 +1,389 @@
+/* conn.c: a device connection: a command on a pty, read all the time. */
+#include "conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* After the goodbye of a telnet or ssh tag, how long the command gets to
+ * leave by itself before the process group is killed. */
+#define CONN_GOODBYE_NS (1000ULL * 1000 * 1000)
+
+static void conn_handle_io(int fd, short events, void *arg);
+static void conn_handle_exit(int fd, short events, void *arg);
+static void conn_write_some(struct conn *c);
+
+static bool
+has_tag(const char *const *tags, size_t ntags, const char *tag)
+{
+	for (size_t i = 0; i < ntags; i++)
+		if (strcmp(tags[i], tag) == 0)
+			return true;
+	return false;
+}
+
+int
+conn_open(struct conn *c, struct mux *mux, const char *name,
+	  const char *command, const char *const *tags, size_t ntags,
+	  const char *logdir, struct joblog *log, const char *ns)
+{
+	memset(c, 0, sizeof *c);
+	c->name = xstrdup(name);
+	c->command = xstrdup(command);
+	c->tags = xcalloc(ntags + 1, sizeof *c->tags);
+	for (size_t i = 0; i < ntags; i++)
+		c->tags[i] = xstrdup(tags[i]);
+	c->ntags = ntags;
+	c->close_kind = has_tag(tags, ntags, "telnet") ? CONN_CLOSE_TELNET
+			: has_tag(tags, ntags, "ssh")  ? CONN_CLOSE_SSH
+						       : CONN_CLOSE_KILL;
+	c->mux = mux;
+	c->fd = c->pidfd = -1;
+	c->log = log;
+	c->ns = xstrdup(ns ? ns : "common");
+	c->active = true;
+	buf_init(&c->out);
+	stream_init(&c->stream, CONN_MAX_LAG);
+	c->c_line = stream_consumer_add(&c->stream);
+	c->c_wait = stream_consumer_add(&c->stream);
+
+	if (logdir) {
+		if (rawlog_open(&c->raw, logdir, name) < 0) {
+			snprintf(c->error, sizeof c->error,
+				 "cannot create the log of connection '%s' in "
+				 "%s: %s",
+				 name, logdir, strerror(errno));
+			return -1;
+		}
+		c->raw_open = true;
+	}
+
+	/* The device sees a plain serial-like line: no echo or line
+	 * editing by our side of the pty. */
+	struct termios tio;
+	cfmakeraw(&tio);
+	struct winsize ws = {.ws_row = 24, .ws_col = 200};
+	int master;
+	pid_t pid = forkpty(&master, NULL, &tio, &ws);
+	if (pid < 0) {
+		snprintf(c->error, sizeof c->error,
+			 "cannot open a pty for connection '%s': %s", name,
+			 strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		/* forkpty made us a session (and process group) leader. */
+		signal(SIGPIPE, SIG_DFL);
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	c->pid = pid;
+	c->fd = master;
+	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	c->pidfd = pidfd_open(pid, 0);
+	mux_add_fd(mux, master, POLLIN, conn_handle_io, c);
+	if (c->pidfd >= 0) {
+		fcntl(c->pidfd, F_SETFD, FD_CLOEXEC);
+		mux_add_fd(mux, c->pidfd, POLLIN, conn_handle_exit, c);
+	}
+	return 0;
+}
+
+/* Logs one line read from the device. */
+static void
+conn_log_line(struct conn *c, const char *line, size_t len)
+{
+	if (c->log == NULL)
+		return;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (c->active)
+		joblog_record(c->log, "target", line, len, NULL);
+	else
+		joblog_record(c->log, "feedback", line, len, c->ns);
+}
+
+/* The job log consumer: whole lines, or a very long partial line. */
+static void
+conn_split_lines(struct conn *c)
+{
+	const char *data;
+	size_t len, used = 0;
+	stream_peek(&c->stream, c->c_line, &data, &len);
+	for (;;) {
+		const char *nl = memchr(data + used, '\n', len - used);
+		if (nl == NULL)
+			break;
+		conn_log_line(c, data + used, (size_t)(nl - (data + used)));
+		used = (size_t)(nl - data) + 1;
+	}
+	if (len - used >= CONN_MAX_LINE) {
+		conn_log_line(c, data + used, len - used);
+		used = len;
+	}
+	stream_consume(&c->stream, c->c_line, used);
+}
+
+void
+conn_flush_line(struct conn *c)
+{
+	const char *data;
+	size_t len;
+	stream_peek(&c->stream, c->c_line, &data, &len);
+	if (len == 0)
+		return;
+	conn_log_line(c, data, len);
+	stream_consume(&c->stream, c->c_line, len);
+}
+
+static void
+conn_reap(struct conn *c, bool block)
+{
+	if (c->exited || c->pid <= 0)
+		return;
+	int status;
+	pid_t r = waitpid(c->pid, &status, block ? 0 : WNOHANG);
+	if (r == c->pid) {
+		c->exited = true;
+		c->status = status;
+	}
+}
+
+static void
+conn_mark_eof(struct conn *c)
+{
+	if (c->eof)
+		return;
+	c->eof = true;
+	c->eof_ns = mux_now();
+	conn_flush_line(c);
+	if (c->fd >= 0)
+		mux_remove_fd(c->mux, c->fd);
+	conn_closed_message(c);
+}
+
+/* Reads one chunk: each poll round reads every connection once, so a
+ * chatty one cannot starve the others. */
+static void
+conn_read(struct conn *c)
+{
+	char chunk[65536];
+	ssize_t n = read(c->fd, chunk, sizeof chunk);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* EIO on a pty master: every slave descriptor is closed,
+		 * i.e. the command and its children are gone. */
+		conn_reap(c, false);
+		conn_mark_eof(c);
+		return;
+	}
+	uint64_t now = mux_wall_now();
+	if (c->raw_open)
+		rawlog_write(&c->raw, now, chunk, (size_t)n);
+	stream_append(&c->stream, chunk, (size_t)n);
+	conn_split_lines(c);
+	if (c->on_data)
+		c->on_data(c, c->on_data_arg);
+}
+
+static void
+conn_handle_io(int fd, short events, void *arg)
+{
+	struct conn *c = arg;
+	(void)fd;
+	if ((events & POLLOUT) && !c->eof)
+		conn_write_some(c);
+	if ((events & (POLLIN | POLLHUP | POLLERR)) && !c->eof)
+		conn_read(c);
+}
+
+static void
+conn_handle_exit(int fd, short events, void *arg)
+{
+	struct conn *c = arg;
+	(void)events;
+	mux_remove_fd(c->mux, fd);
+	/* Take what the command printed before it left (bounded: a
+	 * grandchild may still hold the pty and keep printing). */
+	for (int i = 0; i < 64 && c->fd >= 0 && !c->eof; i++) {
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		if (poll(&p, 1, 0) <= 0)
+			break;
+		conn_read(c);
+	}
+	conn_reap(c, true);
+	conn_mark_eof(c);
+}
+
+const char *
+conn_closed_message(struct conn *c)
+{
+	char how[128] = "";
+	if (c->exited && WIFEXITED(c->status))
+		snprintf(how, sizeof how, ": the command exited with status %d",
+			 WEXITSTATUS(c->status));
+	else if (c->exited && WIFSIGNALED(c->status))
+		snprintf(how, sizeof how, ": the command was killed by signal %d",
+			 WTERMSIG(c->status));
+	snprintf(c->error, sizeof c->error,
+		 "Connection closed: connection '%s' (%s) dropped%s", c->name,
+		 c->command, how);
+	return c->error;
+}
+
+/* ---- sending ---- */
+
+static void
+conn_delay_due(void *arg)
+{
+	struct conn *c = arg;
+	c->delay_timer = 0;
+	if (c->fd >= 0 && !c->eof)
+		mux_set_events(c->mux, c->fd, POLLIN | POLLOUT);
+}
+
+/* Writes what is due: everything, or one character when delayed. */
+static void
+conn_write_some(struct conn *c)
+{
+	while (c->out_off < c->out.len && !c->eof) {
+		size_t n = c->delay_ms ? 1 : c->out.len - c->out_off;
+		ssize_t w = write(c->fd, c->out.data + c->out_off, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			mux_set_events(c->mux, c->fd, POLLIN | POLLOUT);
+			return;
+		}
+		if (w < 0) {
+			conn_mark_eof(c);
+			return;
+		}
+		c->out_off += (size_t)w;
+		if (c->delay_ms && c->out_off < c->out.len) {
+			mux_set_events(c->mux, c->fd, POLLIN);
+			c->delay_timer = mux_add_timer(
+				c->mux,
+				mux_now() + (uint64_t)c->delay_ms * 1000000ULL,
+				conn_delay_due, c);
+			return;
+		}
+	}
+	if (c->out_off == c->out.len) {
+		buf_reset(&c->out);
+		c->out_off = 0;
+		if (c->fd >= 0 && !c->eof)
+			mux_set_events(c->mux, c->fd, POLLIN);
+	}
+}
+
+void
+conn_send(struct conn *c, const char *data, size_t len, unsigned delay_ms)
+{
+	if (c->eof || c->fd < 0)
+		return;
+	buf_add(&c->out, data, len);
+	c->delay_ms = delay_ms;
+	if (c->delay_timer == 0)
+		conn_write_some(c);
+}
+
+void
+conn_sendline(struct conn *c, const char *line, unsigned delay_ms)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_adds(&b, line);
+	buf_addc(&b, '\n');
+	if (c->log)
+		joblog_record(c->log, "input", b.data, b.len, NULL);
+	conn_send(c, b.data, b.len, delay_ms);
+	buf_free(&b);
+}
+
+static bool
+conn_drained(void *arg)
+{
+	struct conn *c = arg;
+	if (c->eof)
+		return true;
+	/* A timer or POLLOUT moves the queue on; write what is due now. */
+	if (c->delay_timer == 0 && c->out_off < c->out.len)
+		conn_write_some(c);
+	return c->out_off >= c->out.len;
+}
+
+int
+conn_drain(struct conn *c, uint64_t deadline_ns)
+{
+	return mux_wait(c->mux, conn_drained, c, deadline_ns);
+}
+
+/* ---- closing ---- */
+
+static bool
+conn_is_gone(void *arg)
+{
+	struct conn *c = arg;
+	conn_reap(c, false);
+	return c->exited;
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c->name == NULL)
+		return;
+	if (c->fd >= 0 && !c->eof && !c->exited &&
+	    c->close_kind != CONN_CLOSE_KILL) {
+		/* The goodbye the tag asks for, then a moment to leave. */
+		static const char telnet_bye[] = "\035quit\n";
+		static const char ssh_bye[] = "\n~.\n";
+		if (c->close_kind == CONN_CLOSE_TELNET)
+			conn_send(c, telnet_bye, sizeof telnet_bye - 1, 0);
+		else
+			conn_send(c, ssh_bye, sizeof ssh_bye - 1, 0);
+		mux_wait(c->mux, conn_is_gone, c, mux_now() + CONN_GOODBYE_NS);
+	}
+	conn_flush_line(c);
+	if (c->pid > 0) {
+		/* Whatever is left of the process group goes. */
+		kill(-c->pid, SIGKILL);
+		kill(c->pid, SIGKILL);
+		conn_reap(c, true);
+	}
+	if (c->fd >= 0) {
+		mux_remove_fd(c->mux, c->fd);
+		close(c->fd);
+		c->fd = -1;
+	}
+	if (c->pidfd >= 0) {
+		mux_remove_fd(c->mux, c->pidfd);
+		close(c->pidfd);
+		c->pidfd = -1;
+	}
+	if (c->delay_timer)
+		mux_cancel_timer(c->mux, c->delay_timer);
+	if (c->raw_open)
+		rawlog_close(&c->raw);
+	stream_free(&c->stream);
+	buf_free(&c->out);
+	for (size_t i = 0; i < c->ntags; i++)
+		free(c->tags[i]);
+	free(c->tags);
+	free(c->name);
+	free(c->command);
+	free(c->ns);
+	c->name = NULL;
+}

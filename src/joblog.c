@@ -1,0 +1,144 @@
+/* joblog.c: the LAVA-format job log. */
+#include "joblog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int
+joblog_open(struct joblog *log, const char *path)
+{
+	log->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+		       0644);
+	return log->fd < 0 ? -1 : 0;
+}
+
+void
+joblog_attach(struct joblog *log, int fd)
+{
+	log->fd = -fd - 2; /* negative: not ours to close */
+}
+
+static int
+joblog_fd(const struct joblog *log)
+{
+	return log->fd >= 0 ? log->fd : -log->fd - 2;
+}
+
+void
+joblog_close(struct joblog *log)
+{
+	if (log->fd >= 0)
+		close(log->fd);
+	log->fd = -1;
+}
+
+/* Length of a valid UTF-8 sequence at S, or 0. */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	size_t n;
+	unsigned cp;
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void
+joblog_quote(struct buf *b, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	buf_addc(b, '"');
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		if (c == '"' || c == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)c);
+			i++;
+		} else if (c == '\n') {
+			buf_adds(b, "\\n");
+			i++;
+		} else if (c == '\r') {
+			buf_adds(b, "\\r");
+			i++;
+		} else if (c == '\t') {
+			buf_adds(b, "\\t");
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			buf_printf(b, "\\u%04x", c);
+			i++;
+		} else {
+			size_t n = utf8_seq(s + i, len - i);
+			if (n == 0) {
+				buf_adds(b, "\\ufffd");
+				i++;
+			} else {
+				buf_add(b, s + i, n);
+				i += n;
+			}
+		}
+	}
+	buf_addc(b, '"');
+}
+
+void
+joblog_record(struct joblog *log, const char *lvl, const char *msg,
+	      size_t len, const char *ns)
+{
+	struct timespec ts;
+	struct tm tm;
+	char dt[64];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	size_t n = strftime(dt, sizeof dt, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(dt + n, sizeof dt - n, ".%06ld", ts.tv_nsec / 1000);
+
+	struct buf b;
+	buf_init(&b);
+	buf_printf(&b, "- {\"dt\": \"%s\", \"lvl\": \"%s\", \"msg\": ", dt, lvl);
+	joblog_quote(&b, msg, len);
+	if (ns) {
+		buf_adds(&b, ", \"ns\": ");
+		joblog_quote(&b, ns, strlen(ns));
+	}
+	buf_adds(&b, "}\n");
+	int fd = joblog_fd(log);
+	for (size_t off = 0; fd >= 0 && off < b.len;) {
+		ssize_t w = write(fd, b.data + off, b.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	buf_free(&b);
+}

@@ -1,0 +1,42 @@
+/* mux.h: the one place a job waits.  A ppoll loop over every open
+ * connection, child and timer of the job (OpenSSH's channel loop in
+ * miniature), so that every connection is read all the time, whichever
+ * action is waiting, and action code stays plain sequential C. */
+#ifndef TETHER_MUX_H
+#define TETHER_MUX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mux;
+
+/* Called when FD is ready; EVENTS are poll(2) revents. */
+typedef void (*mux_fd_cb)(int fd, short events, void *arg);
+/* Called once when a timer is due. */
+typedef void (*mux_timer_cb)(void *arg);
+
+struct mux *mux_new(void);
+void mux_free(struct mux *mux);
+
+/* Watches FD for EVENTS (POLLIN, POLLOUT) until removed. */
+void mux_add_fd(struct mux *mux, int fd, short events, mux_fd_cb cb,
+		void *arg);
+void mux_set_events(struct mux *mux, int fd, short events);
+void mux_remove_fd(struct mux *mux, int fd);
+
+/* A timer at an absolute monotonic time (ns); returns its id. */
+uint64_t mux_add_timer(struct mux *mux, uint64_t when_ns, mux_timer_cb cb,
+		       void *arg);
+void mux_cancel_timer(struct mux *mux, uint64_t id);
+
+/* Runs the loop until DONE(ARG) is true (checked after every event) or
+ * DEADLINE_NS (absolute, monotonic; 0 for none) passes.  Returns 0 when
+ * done, -1 on the deadline. */
+int mux_wait(struct mux *mux, bool (*done)(void *arg), void *arg,
+	     uint64_t deadline_ns);
+
+/* Monotonic and wall clocks in ns. */
+uint64_t mux_now(void);
+uint64_t mux_wall_now(void);
+
+#endif
