@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -61,7 +62,7 @@ need(struct diags *d, const struct ynode *map, const char *path,
 		snprintf(p, sizeof p, "%s%s%s", path, path[0] ? "." : "", key);
 		cfg_error(d, map, p, "required key not provided");
 	}
-	return v ? v : NULL;
+	return v;
 }
 
 static bool
@@ -543,11 +544,15 @@ device_check_file(struct tmpl_env *env, const char *file, FILE *out, FILE *err)
 	if (is_dictionary(file)) {
 		struct buf b;
 		struct tmpl_error terr;
+		if (access(file, R_OK) < 0) {
+			fprintf(err, "tether: %s: %s\n", file, strerror(errno));
+			return 2;
+		}
 		buf_init(&b);
 		if (tmpl_render_file(env, file, &b, &terr) < 0) {
 			tmpl_error_print(&terr, out);
 			buf_free(&b);
-			return terr.line > 0 || errno != ENOENT ? 1 : 2;
+			return 1;
 		}
 		len = b.len;
 		data = buf_steal(&b);

@@ -109,4 +109,16 @@ fi
 n=$((n + 1))
 "$TETHER" device check "$W/none.yaml" >"$W/out" 2>&1
 if [ $? -eq 2 ]; then echo "ok $n - missing file: status 2"; else echo "not ok $n - missing file"; fi
+n=$((n + 1))
+T="$TOP/tests/e2e/data/templates"
+out=$("$TETHER" device check "$T/unknown-tag.jinja2" 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && [ "$out" = "$T/unknown-tag.jinja2:2: error: unknown tag 'frobnicate'" ]; then
+	echo "ok $n - a dictionary that does not render"
+else
+	echo "not ok $n - a dictionary that does not render (status $rc): $out"
+fi
+n=$((n + 1))
+"$TETHER" device check "$W/none.jinja2" >"$W/out" 2>&1
+if [ $? -eq 2 ]; then echo "ok $n - missing dictionary: status 2"; else echo "not ok $n - missing dictionary"; fi
 echo "1..$n"
