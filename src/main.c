@@ -11,6 +11,7 @@ static const struct command {
 } commands[] = {
 	{"validate", cmd_validate, "check LAVA job definitions"},
 	{"device", cmd_device, "render and check device dictionaries"},
+	{"console", cmd_console, "attach the terminal to a device connection"},
 };
 
 static void
