@@ -14,6 +14,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "match.h"
+
 /* After the goodbye of a telnet or ssh tag, how long the command gets to
  * leave by itself before the process group is killed. */
 #define CONN_GOODBYE_NS (1000ULL * 1000 * 1000)
@@ -183,8 +185,15 @@ conn_read(struct conn *c)
 		return;
 	if (n <= 0) {
 		/* EIO on a pty master: every slave descriptor is closed,
-		 * i.e. the command and its children are gone. */
-		conn_reap(c, false);
+		 * i.e. the command is leaving.  Give it a moment to become
+		 * reapable, so the error can say how it ended. */
+		if (c->pidfd >= 0) {
+			struct pollfd p = {.fd = c->pidfd, .events = POLLIN};
+			if (poll(&p, 1, 100) > 0)
+				conn_reap(c, true);
+		} else {
+			conn_reap(c, false);
+		}
 		conn_mark_eof(c);
 		return;
 	}
@@ -332,12 +341,12 @@ conn_drain(struct conn *c, uint64_t deadline_ns)
 
 /* ---- closing ---- */
 
+/* The link is down and what the command printed on its way out read
+ * (conn_handle_exit drains the pty before it reaps). */
 static bool
 conn_is_gone(void *arg)
 {
-	struct conn *c = arg;
-	conn_reap(c, false);
-	return c->exited;
+	return ((struct conn *)arg)->eof;
 }
 
 void
@@ -386,4 +395,102 @@ conn_close(struct conn *c)
 	free(c->command);
 	free(c->ns);
 	c->name = NULL;
+}
+
+/* ---- waiting for prompts ---- */
+
+struct expect_state {
+	struct conn *c;
+	struct matcher *m;
+	struct match *mt;
+	uint64_t fed;       /* stream offset of the next byte to feed */
+	uint64_t last_data; /* when bytes last arrived (monotonic) */
+	uint64_t idle_timer;
+	int rc;             /* 1 matched, 0 waiting, -1 matcher error */
+};
+
+static void
+expect_wake(void *arg)
+{
+	((struct expect_state *)arg)->idle_timer = 0;
+}
+
+/* Feeds what arrived; the stream keeps only what the matcher might still
+ * need after a match, so waiting on a chatty device stays bounded. */
+static void
+expect_feed(struct expect_state *st)
+{
+	struct conn *c = st->c;
+	const char *data;
+	size_t len;
+	stream_peek(&c->stream, c->c_wait, &data, &len);
+	uint64_t from = c->stream.off[c->c_wait];
+	if (st->fed < from)
+		st->fed = from; /* bytes dropped for lag: feed what is left */
+	size_t skip = (size_t)(st->fed - from);
+	if (skip >= len || st->rc != 0)
+		return;
+	st->rc = matcher_feed(st->m, data + skip, len - skip, st->mt);
+	st->fed = from + len;
+	st->last_data = mux_now();
+	if (st->rc != 0)
+		return;
+	stream_seek(&c->stream, c->c_wait, matcher_keep(st->m));
+	/* A match may only wait for the device to go quiet (a `$` at the
+	 * end of what was read): wake up when it has. */
+	if (st->idle_timer)
+		mux_cancel_timer(c->mux, st->idle_timer);
+	st->idle_timer = 0;
+	if (matcher_pending(st->m))
+		st->idle_timer = mux_add_timer(
+			c->mux, st->last_data + MATCH_IDLE_MS * 1000000ULL,
+			expect_wake, st);
+}
+
+static void
+expect_on_data(struct conn *c, void *arg)
+{
+	(void)c;
+	expect_feed(arg);
+}
+
+static bool
+expect_done(void *arg)
+{
+	struct expect_state *st = arg;
+	if (st->rc == 0 && matcher_pending(st->m) &&
+	    mux_now() - st->last_data >= MATCH_IDLE_MS * 1000000ULL)
+		st->rc = matcher_idle(st->m, st->mt);
+	return st->rc != 0 || st->c->eof;
+}
+
+enum conn_expect_result
+conn_expect(struct conn *c, struct matcher *m, uint64_t deadline_ns,
+	    struct match *mt)
+{
+	struct expect_state st = {.c = c, .m = m, .mt = mt};
+	void (*saved)(struct conn *, void *) = c->on_data;
+	void *saved_arg = c->on_data_arg;
+	st.fed = c->stream.off[c->c_wait];
+	st.last_data = mux_now();
+	matcher_reset(m, st.fed);
+	expect_feed(&st);
+	c->on_data = expect_on_data;
+	c->on_data_arg = &st;
+	mux_wait(c->mux, expect_done, &st, deadline_ns);
+	c->on_data = saved;
+	c->on_data_arg = saved_arg;
+	if (st.idle_timer)
+		mux_cancel_timer(c->mux, st.idle_timer);
+	if (st.rc == 1) {
+		stream_seek(&c->stream, c->c_wait, mt->end);
+		return CONN_MATCHED;
+	}
+	if (st.rc < 0) {
+		snprintf(c->error, sizeof c->error, "%s", matcher_error(m));
+		return CONN_BAD_MATCH;
+	}
+	if (c->eof)
+		return CONN_CLOSED;
+	return CONN_TIMEOUT;
 }

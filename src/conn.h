@@ -89,6 +89,24 @@ int conn_drain(struct conn *c, uint64_t deadline_ns);
 /* Logs a pending partial line (e.g. a prompt) now. */
 void conn_flush_line(struct conn *c);
 
+struct matcher;
+struct match;
+
+enum conn_expect_result {
+	CONN_MATCHED = 0,
+	CONN_TIMEOUT = -1,
+	CONN_CLOSED = -2,   /* the link dropped: c->error says how */
+	CONN_BAD_MATCH = -3, /* the matcher failed: c->error says why */
+};
+
+/* Waits until one of M's patterns matches what C reads, starting where
+ * the previous expect's match ended (bytes read in between count, as in
+ * pexpect), or until DEADLINE_NS.  Every connection of the mux is read
+ * meanwhile.  On a match, MT holds it and the next expect starts at its
+ * end. */
+enum conn_expect_result conn_expect(struct conn *c, struct matcher *m,
+				    uint64_t deadline_ns, struct match *mt);
+
 /* The InfrastructureError message for a dropped link, in c->error. */
 const char *conn_closed_message(struct conn *c);
 

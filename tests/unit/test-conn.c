@@ -17,6 +17,7 @@
 
 #include "conn.h"
 #include "joblog.h"
+#include "match.h"
 #include "mux.h"
 #include "util.h"
 
@@ -243,6 +244,104 @@ test_slow_send_keeps_reading(void **state)
 	free(raw);
 }
 
+static struct matcher *
+matcher_of(const char *pattern)
+{
+	char err[256];
+	const char *patterns[] = {pattern};
+	struct matcher *m = matcher_new(patterns, 1, err, sizeof err);
+	if (m == NULL)
+		fail_msg("%s", err);
+	return m;
+}
+
+static uint64_t
+in_ms(unsigned ms)
+{
+	return mux_now() + (uint64_t)ms * 1000000ULL;
+}
+
+static void
+test_expect_login_dialogue(void **state)
+{
+	struct fixture *f = *state;
+	struct conn c;
+	/* The prompt arrives in two reads, after other output. */
+	assert_int_equal(
+		conn_open(&c, f->mux, "uart0",
+			  "printf 'U-Boot\\nkernel\\nboard log'; sleep 0.1; "
+			  "printf 'in: '; read u; echo \"user=$u\"; "
+			  "printf 'a1 a2 sh# '; sleep 5",
+			  NULL, 0, f->dir, &f->log, NULL),
+		0);
+	struct matcher *login = matcher_of("[a-z]+ login:");
+	struct match mt;
+	assert_int_equal(conn_expect(&c, login, in_ms(5000), &mt), CONN_MATCHED);
+	assert_int_equal(mt.index, 0);
+	const char *g;
+	size_t n = matcher_group(login, 0, &g);
+	assert_int_equal(n, strlen("board login:"));
+	assert_memory_equal(g, "board login:", n);
+	conn_sendline(&c, "root", 0);
+	/* Two prompts that came in one read: two expects, in order; what
+	 * was read before the expect began counts. */
+	struct matcher *a1 = matcher_of("a1"), *a2 = matcher_of("a2"),
+		       *sh = matcher_of("sh# ");
+	mux_wait(f->mux, NULL, NULL, in_ms(300));
+	assert_int_equal(conn_expect(&c, a1, in_ms(5000), &mt), CONN_MATCHED);
+	assert_int_equal(conn_expect(&c, a2, in_ms(5000), &mt), CONN_MATCHED);
+	assert_int_equal(conn_expect(&c, sh, in_ms(5000), &mt), CONN_MATCHED);
+	/* Nothing more comes: a timeout, and the link is still up. */
+	assert_int_equal(conn_expect(&c, sh, in_ms(200), &mt), CONN_TIMEOUT);
+	assert_false(c.eof);
+	conn_close(&c);
+	char *raw = slurp(f, "uart0.log");
+	assert_non_null(strstr(raw, "user=root"));
+	free(raw);
+	matcher_free(login);
+	matcher_free(a1);
+	matcher_free(a2);
+	matcher_free(sh);
+}
+
+static void
+test_expect_sees_drop_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct conn c;
+	assert_int_equal(conn_open(&c, f->mux, "uart0",
+				   "printf 'booting\\n'; sleep 0.2; exit 1",
+				   NULL, 0, f->dir, &f->log, NULL),
+			 0);
+	struct matcher *m = matcher_of("login:");
+	struct match mt;
+	uint64_t t0 = mux_now();
+	assert_int_equal(conn_expect(&c, m, in_ms(10000), &mt), CONN_CLOSED);
+	/* Well before the 10 s deadline: the drop ended the wait. */
+	assert_true(mux_now() - t0 < 5000000000ULL);
+	assert_non_null(strstr(c.error, "exited with status 1"));
+	conn_close(&c);
+	matcher_free(m);
+}
+
+static void
+test_expect_end_of_line_anchor(void **state)
+{
+	struct fixture *f = *state;
+	struct conn c;
+	/* "$" at the end of what was read: decided once the device has
+	 * gone quiet. */
+	assert_int_equal(conn_open(&c, f->mux, "uart0",
+				   "printf 'root@board:~# '; sleep 5", NULL, 0,
+				   f->dir, NULL, NULL),
+			 0);
+	struct matcher *m = matcher_of("# $");
+	struct match mt;
+	assert_int_equal(conn_expect(&c, m, in_ms(5000), &mt), CONN_MATCHED);
+	conn_close(&c);
+	matcher_free(m);
+}
+
 int
 main(void)
 {
@@ -255,6 +354,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_close_by_tags, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_slow_send_keeps_reading,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expect_login_dialogue,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expect_sees_drop_at_once,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expect_end_of_line_anchor,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests_name("conn", tests, NULL, NULL);
