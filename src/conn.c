@@ -72,7 +72,11 @@ conn_open(struct conn *c, struct mux *mux, const char *name,
 	/* The device sees a plain serial-like line: no echo or line
 	 * editing by our side of the pty. */
 	struct termios tio;
+	memset(&tio, 0, sizeof tio); /* cfmakeraw leaves other flags as is */
 	cfmakeraw(&tio);
+	tio.c_cflag |= CREAD | CLOCAL;
+	cfsetispeed(&tio, B115200);
+	cfsetospeed(&tio, B115200);
 	struct winsize ws = {.ws_row = 24, .ws_col = 200};
 	int master;
 	pid_t pid = forkpty(&master, NULL, &tio, &ws);
