@@ -117,6 +117,10 @@ static void __attribute__((noreturn)) keeper(struct sim *s, int slave)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	/* Out of the board's process group, so that a SIGKILL to that
+	 * group (how tether closes a connection) leaves the keeper alive
+	 * to clean up; its PDEATHSIG tells it to. */
+	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != s->self)
 		_exit(0); /* the board died before we could ask */

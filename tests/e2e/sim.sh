@@ -266,6 +266,37 @@ def t_drop():
         fail("rc %s after %.2fs" % (rc, time.time() - t0))
 
 
+def t_drop_uart1():
+    b = Board("--no-bootloader", "--uart1", "0", "--ports-file",
+              W + "/ports", "--drop-after-bytes", "8000")
+    b.login()
+    t = Telnet(ports()["uart1"])
+    t.s.sendall(b"root\r\n")
+    t.expect(b"# ")
+    t.s.sendall(b"i=0; while [ $i -lt 2000 ]; do echo line-$i; "
+                b"i=$((i+1)); done\r\n")
+    end = time.time() + 5
+    while t.read(max(0, end - time.time())) not in (b"", None):
+        pass
+    if len(t.data()) != 8000:
+        fail("uart1 closed after %d bytes" % len(t.data()))
+    b.send(b"echo uart0-lives\n")
+    b.expect(b"uart0-lives\r\n")
+    b.kill()
+
+
+def t_flood_rate():
+    b = Board("--no-bootloader", "--line-delay-ms", "0", "--flood-bytes",
+              "60000", "--flood-rate", "200000")
+    b.expect(b"Linux version")
+    t0 = time.time()
+    b.expect(b"login: ")
+    took = time.time() - t0
+    if not 0.25 < took < 1.5:
+        fail("60000 bytes at 200000 B/s took %.2fs" % took)
+    b.kill()
+
+
 def t_stall():
     b = Board("--no-bootloader", "--stall-after-bytes", "300")
     got = b.silent(1.0)
@@ -286,7 +317,11 @@ def t_flood_kmsg():
         fail("flood: %d bytes" % len(before))
     b.send(b"root\n")
     b.expect(b"root@sim:~# ")
-    b.expect(b"] ", 3)  # a kernel message arrives during the session
+    # Kernel messages arrive during the session, even right after the
+    # prompt, in the middle of the line.
+    b.expect(b"] ", 3)
+    if b"root@sim:~# [" not in b.buf:
+        fail("no kernel message right after the prompt")
     b.send(b"echo still-here\n")
     b.expect(b"still-here")
     b.kill()
@@ -361,6 +396,9 @@ def t_cleanup(how):
         os.close(b.fd)
         b.fd = None
         b.wait()
+    elif how == "killpg":
+        os.killpg(b.pid, signal.SIGKILL)
+        os.waitpid(b.pid, 0)
     else:
         os.kill(b.pid, {"term": signal.SIGTERM, "kill": signal.SIGKILL}[how])
         os.waitpid(b.pid, 0)
@@ -440,12 +478,15 @@ tap "boot to login over a pty, wrong password, shell command, respawned getty" d
 tap "interrupt autoboot: printenv, setenv, help, tftp, bootz" drive uboot
 tap "uart1 over telnet: silent before boot, getty after, own shell" drive uart1
 tap "drop after bytes and after seconds ends the link (status 3)" drive drop
+tap "drop after bytes on uart1 closes that socket only" drive drop_uart1
+tap "flood rate paces the flood" drive flood_rate
 tap "stall after bytes: silent, link open" drive stall
 tap "flood before login, kernel messages during the session" drive flood_kmsg
 tap "power socket: off is silent, on and reset boot again" drive power
 tap "nothing left behind after stdin EOF" drive cleanup eof
 tap "nothing left behind after SIGTERM" drive cleanup term
 tap "nothing left behind after SIGKILL" drive cleanup kill
+tap "nothing left behind after SIGKILL to the process group" drive cleanup killpg
 # --chroot: a root with only dash and its libraries (chroot needs root).
 n=$((n + 1))
 if [ "$(id -u)" = 0 ] && [ -x /bin/dash ]; then
