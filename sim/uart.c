@@ -2,7 +2,9 @@
  * process's stdin/stdout; UART1 and up are ser2net-like telnet ports on
  * 127.0.0.1.  A telnet port accepts connections at any time, as ser2net
  * does with the board off, but stays silent until the board's getty on
- * that port runs; one connection a port, like ser2net's default. */
+ * that port runs; one connection a port, like ser2net's default.  A
+ * connection made after boot gets a login prompt at once, where a real
+ * getty would wait for Enter: tests need not know.  See README.md. */
 #include "sim.h"
 
 #include <errno.h>
