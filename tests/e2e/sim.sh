@@ -366,6 +366,14 @@ def t_power():
     b.kill()
     if os.path.exists(sock):
         fail("socket left behind")
+    # --off: nothing until the switch is turned on.
+    b = Board("--off", "--autoboot-seconds", "0", "--power-socket", sock)
+    if b.silent(0.5) != b"":
+        fail("talked while off")
+    power("on")
+    b.expect(b"U-Boot SPL")
+    b.login()
+    b.kill()
 
 
 def left(marker):
