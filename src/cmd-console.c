@@ -130,40 +130,21 @@ console_finished(void *arg)
 	return con->done;
 }
 
-/* Loads DEVICE: rendered YAML as is, a dictionary rendered first. */
+/* Loads DEVICE, saying what is wrong with it. */
 static int
 console_load_device(struct device *dev, struct tmpl_env *env,
 		    const char *file)
 {
 	struct diags d;
-	char *data;
-	size_t len, n = strlen(file);
 	diags_init(&d);
-	if (n > 7 && strcmp(file + n - 7, ".jinja2") == 0) {
-		struct buf b;
-		struct tmpl_error terr;
-		buf_init(&b);
-		if (tmpl_render_file(env, file, &b, &terr) < 0) {
-			tmpl_error_print(&terr, stderr);
-			buf_free(&b);
-			return -1;
-		}
-		len = b.len;
-		data = buf_steal(&b);
-	} else if ((data = file_read(file, &len)) == NULL) {
-		fprintf(stderr, "tether: %s: %s\n", file, strerror(errno));
-		return -1;
-	}
-	int rc = device_load(dev, data, len, &d);
-	free(data);
+	int rc = device_load_file(dev, env, file, &d, stderr);
+	diags_sort(&d);
+	diags_print(&d, file, stderr);
+	diags_free(&d);
 	if (rc != 0) {
-		diags_sort(&d);
-		diags_print(&d, file, stderr);
-		diags_free(&d);
 		device_free(dev);
 		return -1;
 	}
-	diags_free(&d);
 	return 0;
 }
 

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "device.h"
 #include "diag.h"
+#include "template.h"
 #include "util.h"
 #include "validate.h"
 #include "yaml.h"
@@ -17,13 +19,16 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: tether validate [--strict] [--device DEVICE.yaml] "
-		   "JOB.yaml...\n"
+	fprintf(f, "usage: tether validate [--strict] [--device DEVICE] "
+		   "[-t TEMPLATE_DIR]... JOB.yaml...\n"
 		   "  --strict   no key beyond those LAVA's schema lists\n"
-		   "  --device   also check that this device (rendered device "
-		   "YAML)\n"
-		   "             offers the methods and connections the job "
-		   "uses\n");
+		   "  --device   also check that this device offers the "
+		   "methods and\n"
+		   "             connections the job uses: a rendered device "
+		   "configuration,\n"
+		   "             or a device dictionary (.jinja2) rendered "
+		   "with the\n"
+		   "             device-type templates of -t\n");
 }
 
 /* Reads and parses FILE.  Returns NULL after printing why; *io tells an
@@ -96,6 +101,7 @@ cmd_validate(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"strict", no_argument, NULL, 's'},
 		{"device", required_argument, NULL, 'd'},
+		{"templates", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -103,7 +109,8 @@ cmd_validate(int argc, char **argv)
 	const char *device_file = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "sd:h", longopts, NULL)) != -1) {
+	struct tmpl_env *env = tmpl_env_new();
+	while ((c = getopt_long(argc, argv, "sd:t:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			opts.strict = true;
@@ -111,32 +118,39 @@ cmd_validate(int argc, char **argv)
 		case 'd':
 			device_file = optarg;
 			break;
+		case 't':
+			tmpl_env_add_dir(env, optarg);
+			break;
 		case 'h':
 			usage(stdout);
+			tmpl_env_free(env);
 			return 0;
 		default:
 			usage(stderr);
+			tmpl_env_free(env);
 			return 2;
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
+		tmpl_env_free(env);
 		return 2;
 	}
-	struct ydoc *device = NULL;
+	struct device device;
+	memset(&device, 0, sizeof device);
 	if (device_file) {
-		bool io;
-		device = load(device_file, ERR_CONFIGURATION, &io);
-		if (device == NULL)
-			return 2;
-		opts.device = ydoc_root(device);
-		if (opts.device == NULL || opts.device->kind != YN_MAP) {
-			printf("%s: ConfigurationError: a device configuration "
-			       "is a mapping\n",
-			       device_file);
-			ydoc_free(device);
+		struct diags d;
+		diags_init(&d);
+		int bad = device_load_file(&device, env, device_file, &d, stdout);
+		diags_sort(&d);
+		diags_print(&d, device_file, stdout);
+		diags_free(&d);
+		if (bad != 0 || device.root == NULL) {
+			device_free(&device);
+			tmpl_env_free(env);
 			return 2;
 		}
+		opts.device = device.root;
 	}
 	int rc = 0;
 	for (int i = optind; i < argc; i++) {
@@ -144,7 +158,8 @@ cmd_validate(int argc, char **argv)
 		if (r > rc)
 			rc = r;
 	}
-	ydoc_free(device);
+	device_free(&device);
+	tmpl_env_free(env);
 	fflush(stdout);
 	return rc;
 }

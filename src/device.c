@@ -533,6 +533,33 @@ is_dictionary(const char *file)
 }
 
 int
+device_load_file(struct device *dev, struct tmpl_env *env, const char *file,
+                 struct diags *d, FILE *err)
+{
+	char *data;
+	size_t len;
+	memset(dev, 0, sizeof *dev);
+	if (is_dictionary(file)) {
+		struct buf b;
+		struct tmpl_error terr;
+		buf_init(&b);
+		if (tmpl_render_file(env, file, &b, &terr) < 0) {
+			tmpl_error_print(&terr, err);
+			buf_free(&b);
+			return -1;
+		}
+		len = b.len;
+		data = buf_steal(&b);
+	} else if ((data = file_read(file, &len)) == NULL) {
+		fprintf(err, "tether: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	int rc = device_load(dev, data, len, d);
+	free(data);
+	return rc < 0 ? (int)diags_errors(d) : rc;
+}
+
+int
 device_check_file(struct tmpl_env *env, const char *file, FILE *out, FILE *err)
 {
 	struct diags d;

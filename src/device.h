@@ -66,6 +66,13 @@ void device_free(struct device *dev);
 const struct ynode *device_constant(const struct device *dev, const char *key,
                                     const char *prefix);
 
+/* Loads FILE: rendered YAML as is, a device dictionary (.jinja2)
+ * rendered through ENV first.  Problems with the configuration go to D;
+ * returns their number, or -1 when FILE cannot be read or rendered (said
+ * on ERR).  DEV is to be freed in every case. */
+int device_load_file(struct device *dev, struct tmpl_env *env,
+                     const char *file, struct diags *d, FILE *err);
+
 /* "tether device check": loads FILE (rendered YAML, or a dictionary when
  * it ends in .jinja2, rendered through ENV first), prints its errors to
  * OUT, other failures to ERR, and returns the exit status. */

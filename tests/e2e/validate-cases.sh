@@ -11,7 +11,7 @@ cd "$dir" || exit 1
 n=0
 for job in *.yaml; do
 	case $job in *.device.yaml) continue ;; esac
-	args=$(sed -n 's/^# args: //p' "$job")
+	args=$(sed -n 's/^# args: //p' "$job" | sed "s|\$SHARED|$SHARED|g")
 	want_rc=$(sed -n 's/^# exit: //p' "$job")
 	want=$(sed -n 's/^# out: //p' "$job")
 	# shellcheck disable=SC2086
