@@ -57,20 +57,6 @@ usage(FILE *f)
 		   "DIR/NAME.times (DIR: .).\n");
 }
 
-static void
-write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		data += w;
-		len -= (size_t)w;
-	}
-}
-
 /* The device's bytes go to the terminal as they come. */
 static void
 console_on_data(struct conn *c, void *arg)

@@ -132,13 +132,7 @@ joblog_record(struct joblog *log, const char *lvl, const char *msg,
 	}
 	buf_adds(&b, "}\n");
 	int fd = joblog_fd(log);
-	for (size_t off = 0; fd >= 0 && off < b.len;) {
-		ssize_t w = write(fd, b.data + off, b.len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
+	if (fd >= 0)
+		write_all(fd, b.data, b.len);
 	buf_free(&b);
 }

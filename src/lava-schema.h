@@ -13,9 +13,13 @@ extern const struct schema lava_schema_timeout;
  * protocols, role, timeout, timeouts, repeat, failure_retry,
  * failure_retry_interval. */
 extern const struct schema_key lava_schema_action_keys[];
+/* A docker image name, as LAVA's docker() checks it. */
+extern const struct schema lava_schema_docker_image;
 /* docker(): image (docker image name), local, container_name,
- * network_from, login. */
+ * network_from, login; and docker("name"), the same with the image under
+ * "name". */
 extern const struct schema_key lava_schema_docker_keys[];
+extern const struct schema_key lava_schema_docker_name_keys[];
 
 /* The whole job (top-level keys, without the per-action sub-schemas). */
 extern const struct schema lava_schema_job;

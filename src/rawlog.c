@@ -42,20 +42,6 @@ rawlog_close(struct rawlog *log)
 	log->fd = log->times_fd = -1;
 }
 
-static void
-write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, data, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		data += w;
-		len -= (size_t)w;
-	}
-}
-
 void
 rawlog_write(struct rawlog *log, uint64_t wall_ns, const char *data,
 	     size_t len)

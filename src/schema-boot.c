@@ -64,16 +64,7 @@ static const struct schema qemu_docker = {
 static const struct schema fvp_docker = {
 	.kind = SC_MAP,
 	.keysets = (const struct schema_key *const[]){
-		KEYS(REQ("name",
-			 MSG("Invalid docker image name",
-			     MATCH("^[a-z0-9]+[a-z0-9._/:-]*[a-z0-9]+"
-				   "(:[a-zA-Z0-9_]+[a-zA-Z0-9._-]*)?$"))),
-		     OPT("local", S_BOOL), OPT("container_name", S_STR),
-		     OPT("network_from", S_STR),
-		     OPT("login", MAP(KEYS(REQ("registry", S_STR),
-					   REQ("user", S_STR),
-					   REQ("password", S_STR))))),
-		NULL},
+		lava_schema_docker_name_keys, NULL},
 };
 
 static const struct schema docker = {

@@ -104,23 +104,6 @@ images_not_empty(struct schema_ctx *ctx, const struct ynode *n)
 		lava_schema_action_keys, deploy_keys, __VA_ARGS__, NULL        \
 	}
 
-/* A docker image name, as docker() in LAVA checks it. */
-#define DOCKER_IMAGE_NAME                                                    \
-	MSG("Invalid docker image name",                                       \
-	    MATCH("^[a-z0-9]+[a-z0-9._/:-]*[a-z0-9]+"                           \
-		  "(:[a-zA-Z0-9_]+[a-zA-Z0-9._-]*)?$"))
-
-/* docker("name"): the docker keys with the image under "name". */
-static const struct schema_key docker_name_keys[] = {
-	REQ("name", DOCKER_IMAGE_NAME),
-	OPT("local", S_BOOL),
-	OPT("container_name", S_STR),
-	OPT("network_from", S_STR),
-	OPT("login", MAP(KEYS(REQ("registry", S_STR), REQ("user", S_STR),
-			      REQ("password", S_STR)))),
-	{0},
-};
-
 /* ---- the targets, alphabetically ---- */
 
 static const struct schema_key avh_image_keys[] = {
@@ -152,7 +135,7 @@ static const struct schema deploy_avh = {
 
 static const struct schema deploy_docker = {DEPLOY(KEYS(
 	REQ("to", EQ("docker")),
-	REQ("image", ANY(DOCKER_IMAGE_NAME, MAP(docker_name_keys))),
+	REQ("image", ANY(&lava_schema_docker_image, MAP(lava_schema_docker_name_keys))),
 	OPT("repeat", RANGE_MIN(1))))};
 
 static const struct schema deploy_download = {DEPLOY(KEYS(

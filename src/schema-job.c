@@ -53,19 +53,26 @@ const struct schema_key lava_schema_action_keys[] = {
 	{0},
 };
 
-#define DOCKER_IMAGE_PATTERN                                                 \
-	"^[a-z0-9]+[a-z0-9._/:-]*[a-z0-9]+(:[a-zA-Z0-9_]+[a-zA-Z0-9._-]*)?$"
-
-const struct schema_key lava_schema_docker_keys[] = {
-	REQ("image", MSG("Invalid docker image name",
-			 MATCH(DOCKER_IMAGE_PATTERN))),
-	OPT("local", S_BOOL),
-	OPT("container_name", S_STR),
-	OPT("network_from", S_STR),
-	OPT("login", MAP(KEYS(REQ("registry", S_STR), REQ("user", S_STR),
-			      REQ("password", S_STR)))),
-	{0},
+const struct schema lava_schema_docker_image = {
+	.kind = SC_ALL,
+	.msg = "Invalid docker image name",
+	.alts = ALTS(MATCH("^[a-z0-9]+[a-z0-9._/:-]*[a-z0-9]+"
+			   "(:[a-zA-Z0-9_]+[a-zA-Z0-9._-]*)?$")),
 };
+
+#define DOCKER_KEYS(image_key)                                               \
+	REQ(image_key, &lava_schema_docker_image), OPT("local", S_BOOL),      \
+		OPT("container_name", S_STR), OPT("network_from", S_STR),     \
+		OPT("login", MAP(KEYS(REQ("registry", S_STR),                  \
+				      REQ("user", S_STR),                      \
+				      REQ("password", S_STR)))),               \
+	{                                                                      \
+		0                                                              \
+	}
+
+const struct schema_key lava_schema_docker_keys[] = {DOCKER_KEYS("image")};
+const struct schema_key lava_schema_docker_name_keys[] = {
+	DOCKER_KEYS("name")};
 
 /* A context map: only the known variables, whatever the strictness. */
 #define CONTEXT                                                              \
@@ -226,32 +233,6 @@ const struct schema lava_schema_job = {
 
 /* ---- checks on a well-shaped job ---- */
 
-/* Python's truthiness of a value. */
-static bool
-truthy(const struct ynode *n)
-{
-	if (n == NULL)
-		return false;
-	switch (n->kind) {
-	case YN_NULL:
-		return false;
-	case YN_BOOL:
-		return n->v.b;
-	case YN_INT:
-		return n->v.i != 0 || n->big;
-	case YN_FLOAT:
-		return n->v.f != 0;
-	case YN_STR:
-	case YN_BINARY:
-		return n->len > 0;
-	case YN_SEQ:
-	case YN_MAP:
-		return n->n > 0;
-	case YN_TIMESTAMP:
-		return true;
-	}
-	return true;
-}
 
 /* The type and body of an action list item: {type: body}. */
 static const struct ynode *
@@ -339,13 +320,13 @@ static int
 check_multinode(struct schema_ctx *ctx, const struct ynode *job)
 {
 	bool multinode =
-		truthy(ymap_get(ymap_get(job, "protocols"), "lava-multinode"));
+		ynode_truthy(ymap_get(ymap_get(job, "protocols"), "lava-multinode"));
 	static const char *const extras[] = {"device_type", "environment",
 					     "context", "tags"};
 	int errors = 0;
 	for (size_t i = 0; i < 4; i++) {
 		const struct ynode *v = ymap_get(job, extras[i]);
-		if (truthy(v) && multinode) {
+		if (ynode_truthy(v) && multinode) {
 			schema_path_push_key(ctx, extras[i]);
 			schema_error(ctx, ymap_key(job, extras[i]),
 				     "\"%s\" should not be used with multinode",
@@ -353,7 +334,7 @@ check_multinode(struct schema_ctx *ctx, const struct ynode *job)
 			schema_path_pop(ctx);
 			errors++;
 		}
-		if (i == 0 && !truthy(v) && !multinode) {
+		if (i == 0 && !ynode_truthy(v) && !multinode) {
 			schema_error(ctx, job,
 				     "\"device_type\" or multinode should be "
 				     "defined");

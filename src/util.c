@@ -207,3 +207,19 @@ file_read(const char *path, size_t *lenp)
 		*lenp = b.len;
 	return buf_steal(&b);
 }
+
+int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}

@@ -32,6 +32,9 @@ void buf_reset(struct buf *b);
 /* Hands the string over to the caller; the buffer is left empty. */
 char *buf_steal(struct buf *b);
 
+/* Writes all of DATA, retrying on EINTR and short writes; -1 on error. */
+int write_all(int fd, const void *data, size_t len);
+
 /* Reads a whole file; NULL with errno set on failure.  A directory fails
  * with EISDIR. */
 char *file_read(const char *path, size_t *len);

@@ -162,30 +162,6 @@ action_namespace(const struct ynode *body)
 	return ns && ns->kind == YN_STR ? ns->str : "common";
 }
 
-static bool
-python_truthy(const struct ynode *n)
-{
-	if (n == NULL)
-		return false;
-	switch (n->kind) {
-	case YN_NULL:
-		return false;
-	case YN_BOOL:
-		return n->v.b;
-	case YN_INT:
-		return n->v.i != 0 || n->big;
-	case YN_FLOAT:
-		return n->v.f != 0;
-	case YN_STR:
-	case YN_BINARY:
-		return n->len > 0;
-	case YN_SEQ:
-	case YN_MAP:
-		return n->n > 0;
-	default:
-		return true;
-	}
-}
 
 /* The boot methods whose pipeline logs in when the block has prompts
  * (LAVA's AutoLoginAction); docker, jlink and the like never do. */
@@ -210,7 +186,7 @@ check_auto_login(struct schema_ctx *ctx, const struct ynode *boot)
 		logs_in = ynode_is_str(method, login_methods[i]);
 	if (!logs_in || !ymap_key(boot, "prompts"))
 		return 0;
-	if (python_truthy(params)) {
+	if (ynode_truthy(params)) {
 		schema_path_push_key(ctx, "auto_login");
 		if (params->kind != YN_MAP) {
 			schema_error(ctx, params,
@@ -224,7 +200,7 @@ check_auto_login(struct schema_ctx *ctx, const struct ynode *boot)
 				     "'login_prompt' is mandatory for "
 				     "auto_login");
 			errors++;
-		} else if (!python_truthy(lp)) {
+		} else if (!ynode_truthy(lp)) {
 			schema_error(ctx, lp,
 				     "Value for 'login_prompt' cannot be empty");
 			errors++;
@@ -248,7 +224,7 @@ check_auto_login(struct schema_ctx *ctx, const struct ynode *boot)
 					     "'login_commands' must be a list");
 				errors++;
 			}
-			if (!python_truthy(lc)) {
+			if (!ynode_truthy(lc)) {
 				schema_error(ctx, lc,
 					     "'login_commands' must not be "
 					     "empty");
@@ -268,13 +244,13 @@ check_auto_login(struct schema_ctx *ctx, const struct ynode *boot)
 		schema_error(ctx, prompts, "'prompts' should be a list or a str");
 		errors++;
 	}
-	if (!python_truthy(prompts)) {
+	if (!ynode_truthy(prompts)) {
 		schema_error(ctx, prompts, "Value for 'prompts' cannot be empty");
 		errors++;
 	}
 	if (prompts->kind == YN_SEQ)
 		for (size_t i = 0; i < prompts->n; i++)
-			if (!python_truthy(prompts->items[i])) {
+			if (!ynode_truthy(prompts->items[i])) {
 				schema_path_push_index(ctx, i);
 				schema_error(ctx, prompts->items[i],
 					     "Items of 'prompts' can't be "

@@ -1090,34 +1090,34 @@ ydoc_parse(const char *data, size_t len, struct yerror *err)
 
 /* ---- access ---- */
 
-struct ynode *
-ymap_key(const struct ynode *map, const char *key)
+/* Index of string key KEY in MAP, or -1. */
+static long
+ymap_index(const struct ynode *map, const char *key)
 {
 	if (map == NULL || map->kind != YN_MAP)
-		return NULL;
+		return -1;
 	size_t len = strlen(key);
 	for (size_t i = 0; i < map->n; i++) {
 		const struct ynode *k = map->keys[i];
 		if (k->kind == YN_STR && k->len == len &&
 		    memcmp(k->str, key, len) == 0)
-			return map->keys[i];
+			return (long)i;
 	}
-	return NULL;
+	return -1;
+}
+
+struct ynode *
+ymap_key(const struct ynode *map, const char *key)
+{
+	long i = ymap_index(map, key);
+	return i < 0 ? NULL : map->keys[i];
 }
 
 struct ynode *
 ymap_get(const struct ynode *map, const char *key)
 {
-	if (map == NULL || map->kind != YN_MAP)
-		return NULL;
-	size_t len = strlen(key);
-	for (size_t i = 0; i < map->n; i++) {
-		const struct ynode *k = map->keys[i];
-		if (k->kind == YN_STR && k->len == len &&
-		    memcmp(k->str, key, len) == 0)
-			return map->vals[i];
-	}
-	return NULL;
+	long i = ymap_index(map, key);
+	return i < 0 ? NULL : map->vals[i];
 }
 
 bool
@@ -1159,4 +1159,30 @@ ynode_type_name(const struct ynode *n)
 		return "dict";
 	}
 	return "?";
+}
+
+bool
+ynode_truthy(const struct ynode *n)
+{
+	if (n == NULL)
+		return false;
+	switch (n->kind) {
+	case YN_NULL:
+		return false;
+	case YN_BOOL:
+		return n->v.b;
+	case YN_INT:
+		return n->v.i != 0 || n->big;
+	case YN_FLOAT:
+		return n->v.f != 0;
+	case YN_STR:
+	case YN_BINARY:
+		return n->len > 0;
+	case YN_SEQ:
+	case YN_MAP:
+		return n->n > 0;
+	case YN_TIMESTAMP:
+		return true;
+	}
+	return true;
 }

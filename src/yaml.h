@@ -64,6 +64,10 @@ bool ynode_is_str(const struct ynode *n, const char *s);
 const char *ynode_type_name(const struct ynode *n);
 bool ynode_is_scalar(const struct ynode *n);
 
+/* Python's truth value of the node (None, 0, "", [] and {} are false);
+ * a missing node (NULL) is false. */
+bool ynode_truthy(const struct ynode *n);
+
 /* Keys are compared as Python compares dict keys (1 == 1.0 == True). */
 bool ynode_key_equal(const struct ynode *a, const struct ynode *b);
 
