@@ -30,7 +30,7 @@ static const char *const lines[] = {
     "[%5u.%06u] audit: type=1400 audit(1700000000.%u:2): "
     "apparmor=\"STATUS\" operation=\"profile_load\" name=\"lsb_release\"\r\n",
     "[%5u.%06u] mmc0: new HS200 MMC card at address %u\r\n",
-    "[%5u.%06u] %s root@ remote login session %u\r\n",
+    "[%5u.%06u] sshd[%u]: Accepted key for root@ remote login\r\n",
 };
 
 int
@@ -46,7 +46,7 @@ main(int argc, char **argv)
 	while (at < len - strlen(tail) - 200) {
 		unsigned k = n % (worst ? 6 : 5);
 		at += (size_t)snprintf(d + at, 256, lines[k], n / 1000,
-		                       n % 1000 * 997, n % 7, "sshd:");
+		                       n % 1000 * 997, n % 7);
 		n++;
 	}
 	memcpy(d + at, tail, strlen(tail));

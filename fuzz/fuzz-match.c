@@ -1,8 +1,10 @@
 /* fuzz-match.c: libFuzzer target for the prompt matcher's input path.
  *
  * Input: byte 0 = number of reads to cut the stream into (0..15), then two
- * bytes per cut (positions, modulo the stream length), then one byte N and
- * N bytes of a Python pattern of the fuzzer's own, then the stream.
+ * bytes per cut (positions, modulo the stream length), then one byte:
+ * N (low 6 bits) and how many times the stream is repeated (1, 11, 21 or
+ * 31, to fill the window), N bytes of a Python pattern of the fuzzer's own,
+ * then the stream.
  *
  * Checks: with a fixed list of prompts whose matches do not depend on
  * where the stream ends, the answer is the same for one read, for the
@@ -197,6 +199,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const uint8_t *cutb = data + p;
 	p += 2 * ncuts;
+	size_t reps = 1 + (size_t)(data[p] >> 6) * 10; /* to fill the window */
 	size_t plen = data[p++] & 63;
 	if (size < p + plen)
 		return 0;
@@ -204,8 +207,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(pat, data + p, plen);
 	pat[plen] = '\0';
 	p += plen;
-	const uint8_t *d = data + p;
-	size_t len = size - p;
+	size_t len = (size - p) * reps;
+	uint8_t *d = malloc(len + 1);
+	for (size_t r = 0; r < reps; r++)
+		memcpy(d + r * (size - p), data + p, size - p);
 
 	size_t cuts[16];
 	for (size_t k = 0; k < ncuts; k++)
@@ -239,10 +244,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (m == NULL) {
 		if (strstr(err, "invalid prompt regex") == NULL)
 			abort();
+		free(d);
 		return 0;
 	}
 	run(m, d, len, NULL, 0);
 	run(m, d, len, cuts, ncuts);
 	matcher_free(m);
+	free(d);
 	return 0;
 }

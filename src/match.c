@@ -14,18 +14,23 @@
  *    later (or at the same byte from a later pattern), so the winner is
  *    the stream's earliest match whatever the reads were;
  *  - once a pattern's earliest possible start is the earliest of all, a
- *    match there on the data so far is reported at once (`login:\s*`,
- *    `root@(.*):~#` would otherwise wait for bytes that never come: a
- *    device is quiet after its prompt);
- *  - `$` and `\Z` are the exception: at the end of the data fed they do
- *    not match (PCRE2_NOTEOL), since the next read may continue the line;
- *    matcher_idle(), called when the device has gone quiet, treats the end
- *    as the end, as pexpect does;
+ *    match there on the data so far (what pexpect would report) is
+ *    reported as soon as a byte after it has been seen: `root@(.*):~# `
+ *    is found at the space, without waiting for an end of `.*` that never
+ *    comes;
+ *  - a match that reaches the end of the data and could still grow
+ *    (`login:\s*`, `foo$`, `\Z`, an empty match) waits for the next byte
+ *    or for matcher_idle(), which the caller calls when the device has
+ *    gone quiet and which takes the end as the end, as pexpect does on
+ *    each read; `$` (PCRE2_NOTEOL) never matches at the end of the data
+ *    fed, so a `$` at a read boundary in the middle of a burst does not
+ *    match too early;
  *  - bytes are kept from the earliest possible start (minus look-behind
  *    context) and never more than MATCH_WINDOW.
  *
- * Other look-ahead at the end of the data fed (\b, (?=...), (?!...)) sees
- * the end as pexpect does, as the end of the text.
+ * What is left to the reads: the end of a match that leaves greedy text
+ * behind it (`root@(.*):~#` reaches the last `:~#` fed), and look-ahead
+ * longer than one byte past the end of a match; pexpect has the same.
  *
  * Cost: a pattern that can match anywhere after some text (`root@(.*):~#`
  * after a stray "root@") stays partial, and is searched again from there
@@ -53,8 +58,17 @@
 #include "util.h"
 
 /* Bytes appended and searched at a time, so one huge read cannot grow the
- * buffer past MATCH_WINDOW + MATCH_SLICE. */
+ * buffer past MATCH_WINDOW + MATCH_SLICE.  With the look-behind context
+ * (at most MATCH_WINDOW / 8) it stays under half the window, so giving up
+ * the older half never skips bytes not searched yet. */
 #define MATCH_SLICE 16384
+
+/* A partial match longer than this is searched again only once half its
+ * length has come in new bytes (or at idle), so a prompt such as
+ * `root@(.*):~#` left pending by a stray "root@" costs a few times the new
+ * bytes, not the window on every (maybe one-byte) read.  Shorter ones, the
+ * usual prompt prefixes, are searched on every read. */
+#define MATCH_LONG_PARTIAL 256
 
 /* A stand-in for bytes that are not UTF-8 (ASCII SUB). */
 #define MATCH_BADBYTE 0x1a
@@ -68,8 +82,10 @@ struct pat {
 	enum pat_state state;
 	size_t start; /* of the partial or complete match found */
 	size_t end;
-	bool has_end; /* a partial that matches on the data so far */
-	int rc;       /* pcre2_match's return for the match reported */
+	bool has_end;    /* a partial that matches on the data so far */
+	bool dollar;     /* the pattern may test for the end of a line */
+	size_t searched; /* buffer length at its last search */
+	int rc;          /* pcre2_match's return for the match reported */
 };
 
 struct matcher {
@@ -997,11 +1013,13 @@ matcher_new(const char *const *patterns, size_t n, char *err, size_t errlen)
 		}
 		int ec;
 		PCRE2_SIZE eo;
-		m->pats[i].code =
-		    pcre2_compile((PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED,
-		                  PCRE2_UTF | PCRE2_UCP | PCRE2_DOTALL |
-		                      PCRE2_NEVER_BACKSLASH_C,
-		                  &ec, &eo, cc);
+		/* ALT_CIRCUMFLEX: Python's (?m)^ also matches after a
+		 * newline that ends the text. */
+		m->pats[i].code = pcre2_compile(
+		    (PCRE2_SPTR)pc, PCRE2_ZERO_TERMINATED,
+		    PCRE2_UTF | PCRE2_UCP | PCRE2_DOTALL |
+		        PCRE2_ALT_CIRCUMFLEX | PCRE2_NEVER_BACKSLASH_C,
+		    &ec, &eo, cc);
 		if (m->pats[i].code == NULL) {
 			PCRE2_UCHAR pm[160];
 			pcre2_get_error_message(ec, pm, sizeof pm);
@@ -1016,6 +1034,7 @@ matcher_new(const char *const *patterns, size_t n, char *err, size_t errlen)
 			free(pc);
 			goto fail;
 		}
+		m->pats[i].dollar = strchr(pc, '$') != NULL;
 		free(pc);
 		free(map);
 		pcre2_jit_compile(m->pats[i].code,
@@ -1028,8 +1047,8 @@ matcher_new(const char *const *patterns, size_t n, char *err, size_t errlen)
 		/* Nested look-behinds reach further than the longest one;
 		 * a character is up to 4 bytes. */
 		size_t want = 8 * (size_t)lb + 16;
-		if (want > MATCH_WINDOW / 4)
-			want = MATCH_WINDOW / 4;
+		if (want > MATCH_WINDOW / 8)
+			want = MATCH_WINDOW / 8;
 		if (want > m->ctx)
 			m->ctx = want;
 	}
@@ -1073,6 +1092,7 @@ matcher_reset(struct matcher *m, uint64_t offset)
 	m->done = false;
 	for (size_t i = 0; i < m->n; i++) {
 		m->pats[i].resume = 0;
+		m->pats[i].searched = 0;
 		m->pats[i].state = PAT_NONE;
 	}
 }
@@ -1089,8 +1109,19 @@ trim(struct matcher *m, size_t keep)
 	memmove(m->buf, m->buf + cut, m->len - cut);
 	m->len -= cut;
 	m->base += cut;
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; i < m->n; i++) {
 		m->pats[i].resume -= cut;
+		m->pats[i].searched -= cut;
+	}
+}
+
+/* The first character boundary at or after I. */
+static size_t
+char_start(const struct matcher *m, size_t i)
+{
+	while (i < m->len && (m->buf[i] & 0xc0) == 0x80)
+		i++;
+	return i;
 }
 
 /* Appends a slice; drops what falls out of the window. */
@@ -1103,16 +1134,23 @@ append(struct matcher *m, const unsigned char *d, size_t n)
 	sanitize(m, from);
 	if (m->len <= MATCH_WINDOW)
 		return;
-	/* Matches starting before LIM would be longer than the window. */
-	size_t lim = m->len - MATCH_WINDOW + m->ctx;
-	while (lim < m->len && (m->buf[lim] & 0xc0) == 0x80)
-		lim++;
+	/* Full: partial matches that started in the older half are given
+	 * up, so this happens once per half window, not on every read; a
+	 * complete match held back by one of them stays if it is within
+	 * the window, and wins at the next search. */
+	size_t soft = char_start(m, m->len - MATCH_WINDOW / 2 + m->ctx);
+	size_t hard = char_start(m, m->len - MATCH_WINDOW + m->ctx);
 	size_t keep = m->len;
 	for (size_t i = 0; i < m->n; i++) {
-		if (m->pats[i].resume < lim)
-			m->pats[i].resume = lim;
-		if (m->pats[i].resume < keep)
-			keep = m->pats[i].resume;
+		struct pat *p = &m->pats[i];
+		size_t lim = p->state == PAT_COMPLETE ? hard : soft;
+		if (p->resume < lim) {
+			p->resume = lim;
+			p->searched = lim;
+			p->state = PAT_NONE;
+		}
+		if (p->resume < keep)
+			keep = p->resume;
 	}
 	trim(m, keep);
 }
@@ -1134,6 +1172,80 @@ match_opts(const struct matcher *m)
 	return PCRE2_NO_UTF_CHECK | (m->base != m->origin ? PCRE2_NOTBOL : 0);
 }
 
+/* Searches pattern I from where it could still start. */
+static int
+search_pat(struct matcher *m, size_t i, size_t slen, uint32_t opts)
+{
+	struct pat *p = &m->pats[i];
+	p->searched = slen;
+	int rc = pcre2_match(p->code, m->buf, slen, p->resume,
+	                     opts | PCRE2_PARTIAL_HARD, p->md, m->mctx);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+	if (rc >= 0 && ov[0] == slen) {
+		/* An empty match at the end: PCRE2's interpreter calls
+		 * it partial, its JIT (10.42) sometimes complete; the
+		 * next bytes may make it longer. */
+		p->state = PAT_PARTIAL;
+		p->start = slen;
+		p->resume = slen;
+		p->has_end = false;
+	} else if (rc >= 0) {
+		p->state = PAT_COMPLETE;
+		p->start = ov[0];
+		p->end = ov[1];
+		p->rc = rc;
+		p->resume = ov[0];
+	} else if (rc == PCRE2_ERROR_PARTIAL) {
+		p->state = PAT_PARTIAL;
+		p->start = ov[0];
+		p->resume = ov[0];
+		/* What pexpect would match there on this data, if a
+		 * byte after it has been seen (else the next byte or
+		 * matcher_idle() decides: `login:\s*` could grow);
+		 * and $ waits: the line may go on.  If taking the end
+		 * as the end would change the match, wait too. */
+		size_t plain = SIZE_MAX;
+		if (p->dollar) {
+			rc = pcre2_match(p->code, m->buf, slen, p->start,
+			                 opts | PCRE2_ANCHORED, p->md, m->mctx);
+			if (rc >= 0)
+				plain = ov[1];
+			else if (rc != PCRE2_ERROR_NOMATCH) {
+				set_error(m, i, rc);
+				return -1;
+			}
+		}
+		rc = pcre2_match(p->code, m->buf, slen, p->start,
+		                 opts | PCRE2_ANCHORED | PCRE2_NOTEOL, p->md,
+		                 m->mctx);
+		p->has_end = rc >= 0 && ov[1] < slen && m->pend == 0 &&
+		             (!p->dollar || ov[1] == plain);
+		if (rc >= 0) {
+			p->end = ov[1];
+			p->rc = rc;
+		} else if (rc != PCRE2_ERROR_NOMATCH) {
+			set_error(m, i, rc);
+			return -1;
+		}
+	} else if (rc == PCRE2_ERROR_NOMATCH) {
+		p->state = PAT_NONE;
+		p->resume = slen;
+	} else {
+		set_error(m, i, rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether pattern I's long partial match can wait for more bytes. */
+static bool
+throttled(const struct pat *p, size_t slen)
+{
+	size_t span = p->searched - p->resume; /* resume is its start */
+	return p->state == PAT_PARTIAL && !p->has_end &&
+	       span > MATCH_LONG_PARTIAL && (slen - p->searched) * 2 < span;
+}
+
 /* Searches every pattern from where it could still start; reports the
  * earliest match unless a pattern may yet start one earlier. */
 static int
@@ -1146,39 +1258,8 @@ search(struct matcher *m, struct match *mt)
 		struct pat *p = &m->pats[i];
 		if (p->resume > slen)
 			p->resume = slen;
-		int rc = pcre2_match(p->code, m->buf, slen, p->resume,
-		                     opts | PCRE2_PARTIAL_HARD, p->md, m->mctx);
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
-		if (rc >= 0) {
-			p->state = PAT_COMPLETE;
-			p->start = ov[0];
-			p->end = ov[1];
-			p->rc = rc;
-			p->resume = ov[0];
-		} else if (rc == PCRE2_ERROR_PARTIAL) {
-			p->state = PAT_PARTIAL;
-			p->start = ov[0];
-			p->resume = ov[0];
-			/* What pexpect would match there on this data; but
-			 * $ waits: the line may go on. */
-			rc = pcre2_match(p->code, m->buf, slen, p->start,
-			                 opts | PCRE2_ANCHORED | PCRE2_NOTEOL,
-			                 p->md, m->mctx);
-			p->has_end = rc >= 0;
-			if (rc >= 0) {
-				p->end = ov[1];
-				p->rc = rc;
-			} else if (rc != PCRE2_ERROR_NOMATCH) {
-				set_error(m, i, rc);
-				return -1;
-			}
-		} else if (rc == PCRE2_ERROR_NOMATCH) {
-			p->state = PAT_NONE;
-			p->resume = slen;
-		} else {
-			set_error(m, i, rc);
+		if (!throttled(p, slen) && search_pat(m, i, slen, opts) < 0)
 			return -1;
-		}
 		if (p->state != PAT_NONE &&
 		    (best == SIZE_MAX || p->start < m->pats[best].start))
 			best = i;

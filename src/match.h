@@ -7,12 +7,14 @@
  *    pattern first in the list; a match is reported only once no pattern
  *    can still start a match earlier, so the winner does not depend on how
  *    the stream was cut into reads;
- *  - the end of a match is decided on the bytes fed so far, as pexpect
- *    does on each read (`root@(.*):~#` reaches the last `:~#` fed);
- *  - `$` and `\Z` never match at the end of the bytes fed: only before a
- *    real newline under (?m), or at the end once matcher_idle() says the
+ *  - a match is reported as soon as more bytes cannot change it; one
+ *    that could still grow (`login:\s*`, `root@(.*):~#`) once a byte
+ *    after it has been seen (its end is then what pexpect would match on
+ *    the bytes fed: the last `:~#` fed), or when matcher_idle() says the
  *    device has gone quiet;
- *  - a match longer than MATCH_WINDOW bytes is not found;
+ *  - `$` and `\Z` never match at the end of the bytes fed, only before a
+ *    real newline under (?m), or at the end once matcher_idle() is called;
+ *  - a match longer than MATCH_WINDOW / 2 bytes may not be found;
  *  - bytes that are not UTF-8 match as one replacement character each
  *    (pexpect decodes with errors="replace"); NULs are ordinary bytes.
  */
@@ -22,7 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Most bytes the matcher keeps (look-back included). */
+/* Most bytes the matcher keeps (look-back included).  A match of up to
+ * half of it is always found; when the window is full, partial matches
+ * that began in its older half are given up, so a longer one may be
+ * missed, and one longer than the window always is. */
 #define MATCH_WINDOW 65536
 
 /* How long a stream must stay quiet before the caller should call

@@ -159,8 +159,27 @@ test_eager_end(void **state)
 	(void)state;
 	const char *p1[] = {"login:\\s*"};
 	struct matcher *m = compile(p1, 1);
+	/* The match could grow: the next byte or the device going quiet
+	 * decides. */
+	struct match mt;
 	struct result r = run1(m, "foo\nlogin: ", 11, 0);
-	expect_same(r, R(0, 4, 11), "login then quiet");
+	assert_int_equal(r.rc, 0);
+	assert_true(matcher_pending(m));
+	assert_int_equal(matcher_idle(m, &mt), 1);
+	assert_int_equal(mt.start, 4);
+	assert_int_equal(mt.end, 11);
+	r = run1(m, "foo\nlogin: x", 12, 0);
+	expect_same(r, R(0, 4, 11), "login then a byte");
+	matcher_free(m);
+	/* An empty match at the end of the data may still grow. */
+	const char *p3[] = {"(?<=x).*"};
+	m = compile(p3, 1);
+	assert_int_equal(matcher_feed(m, "ax", 2, &mt), 0);
+	assert_int_equal(matcher_feed(m, "\xe2", 1, &mt), 0);
+	assert_int_equal(matcher_feed(m, "\x86\x92z", 3, &mt), 0);
+	assert_int_equal(matcher_idle(m, &mt), 1);
+	assert_int_equal(mt.start, 2);
+	assert_int_equal(mt.end, 6);
 	matcher_free(m);
 	/* LAVA jobs use root@(.*):~#: found as soon as it is there. */
 	const char *p2[] = {"root@(.*):~#"};
@@ -496,12 +515,14 @@ test_window(void **state)
 	/* Longer than the window: not found, and nothing grows. */
 	assert_int_equal(run1(m, t, len, 1).rc, 0);
 	assert_true(matcher_retained(m) <= MATCH_WINDOW);
-	/* Within it: found, across many reads. */
-	memcpy(t + 200, "BEGIN", 5);
+	/* Up to half of it: found, across many reads. */
+	size_t at = len - (MATCH_WINDOW / 2 - 100);
+	memcpy(t + at, "BEGIN", 5);
 	size_t cuts[64];
 	for (size_t k = 0; k < 64; k++)
 		cuts[k] = (k + 1) * 1000;
-	expect_same(run_cuts(m, t, len, cuts, 64, 0), R(0, 200, len),
+	/* The match ends the data: the device going quiet settles it. */
+	expect_same(run_cuts(m, t, len, cuts, 64, 1), R(0, at, len),
 	            "long match");
 	free(t);
 	matcher_free(m);
@@ -535,6 +556,18 @@ test_contract(void **state)
 	assert_int_equal(mt.start, 11);
 	assert_int_equal(matcher_group_named(m, "word", &g), 2);
 	assert_memory_equal(g, "ok", 2);
+	/* A match held back by a longer candidate ends before the read
+	 * that decides it; the bytes after it are still at or after
+	 * matcher_keep() from before that read. */
+	const char *p3[] = {"abcdefX", "bc"};
+	struct matcher *m3 = compile(p3, 2);
+	assert_int_equal(matcher_feed(m3, "abcde", 5, &mt), 0);
+	uint64_t keep = matcher_keep(m3);
+	assert_int_equal(matcher_feed(m3, "Y", 1, &mt), 1);
+	assert_int_equal(mt.index, 1);
+	assert_int_equal(mt.end, 3);
+	assert_true(keep <= mt.end);
+	matcher_free(m3);
 	/* ^ matches at the offset of the reset only. */
 	const char *p2[] = {"^ok"};
 	struct matcher *m2 = compile(p2, 1);
