@@ -180,13 +180,13 @@ conn_mark_eof(struct conn *c)
 
 /* Reads one chunk: each poll round reads every connection once, so a
  * chatty one cannot starve the others. */
-static void
+static ssize_t
 conn_read(struct conn *c)
 {
 	char chunk[65536];
 	ssize_t n = read(c->fd, chunk, sizeof chunk);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
+		return 0;
 	if (n <= 0) {
 		/* EIO on a pty master: every slave descriptor is closed,
 		 * i.e. the command is leaving.  Give it a moment to become
@@ -199,7 +199,7 @@ conn_read(struct conn *c)
 			conn_reap(c, false);
 		}
 		conn_mark_eof(c);
-		return;
+		return -1;
 	}
 	uint64_t now = mux_wall_now();
 	if (c->raw_open)
@@ -208,6 +208,7 @@ conn_read(struct conn *c)
 	conn_split_lines(c);
 	if (c->on_data)
 		c->on_data(c, c->on_data_arg);
+	return n;
 }
 
 static void
@@ -217,8 +218,18 @@ conn_handle_io(int fd, short events, void *arg)
 	(void)fd;
 	if ((events & POLLOUT) && !c->eof)
 		conn_write_some(c);
-	if ((events & (POLLIN | POLLHUP | POLLERR)) && !c->eof)
-		conn_read(c);
+	/* A pty hands over about 4 KiB a read: take a few in a row while
+	 * they come, and let the others have their turn after that.  Their
+	 * job log lines are written together, before the loop waits. */
+	if (c->log)
+		joblog_batch_begin(c->log);
+	for (int i = 0; i < 16 && (events & (POLLIN | POLLHUP | POLLERR)) &&
+			   !c->eof;
+	     i++)
+		if (conn_read(c) <= 0)
+			break;
+	if (c->log)
+		joblog_batch_end(c->log);
 }
 
 static void

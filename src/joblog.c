@@ -14,6 +14,7 @@
 int
 joblog_open(struct joblog *log, const char *path)
 {
+	memset(log, 0, sizeof *log);
 	log->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
 		       0644);
 	return log->fd < 0 ? -1 : 0;
@@ -22,6 +23,7 @@ joblog_open(struct joblog *log, const char *path)
 void
 joblog_attach(struct joblog *log, int fd)
 {
+	memset(log, 0, sizeof *log);
 	log->fd = -fd - 2; /* negative: not ours to close */
 }
 
@@ -31,9 +33,33 @@ joblog_fd(const struct joblog *log)
 	return log->fd >= 0 ? log->fd : -log->fd - 2;
 }
 
+static void
+joblog_flush(struct joblog *log)
+{
+	int fd = joblog_fd(log);
+	if (fd >= 0 && log->pending.len)
+		write_all(fd, log->pending.data, log->pending.len);
+	buf_reset(&log->pending);
+}
+
+void
+joblog_batch_begin(struct joblog *log)
+{
+	log->batch++;
+}
+
+void
+joblog_batch_end(struct joblog *log)
+{
+	if (--log->batch == 0)
+		joblog_flush(log);
+}
+
 void
 joblog_close(struct joblog *log)
 {
+	joblog_flush(log);
+	buf_free(&log->pending);
 	if (log->fd >= 0)
 		close(log->fd);
 	log->fd = -1;
@@ -79,6 +105,17 @@ joblog_quote(struct buf *b, const char *str, size_t len)
 	const unsigned char *s = (const unsigned char *)str;
 	buf_addc(b, '"');
 	for (size_t i = 0; i < len;) {
+		/* Console text is mostly printable ASCII: copy such runs
+		 * whole. */
+		size_t run = i;
+		while (run < len && s[run] >= 0x20 && s[run] < 0x7f &&
+		       s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			buf_add(b, s + i, run - i);
+			i = run;
+			continue;
+		}
 		unsigned char c = s[i];
 		if (c == '"' || c == '\\') {
 			buf_addc(b, '\\');
@@ -115,24 +152,35 @@ joblog_record(struct joblog *log, const char *lvl, const char *msg,
 	      size_t len, const char *ns)
 {
 	struct timespec ts;
-	struct tm tm;
-	char dt[64];
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(dt, sizeof dt, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(dt + n, sizeof dt - n, ".%06ld", ts.tv_nsec / 1000);
-
-	struct buf b;
-	buf_init(&b);
-	buf_printf(&b, "- {\"dt\": \"%s\", \"lvl\": \"%s\", \"msg\": ", dt, lvl);
-	joblog_quote(&b, msg, len);
-	if (ns) {
-		buf_adds(&b, ", \"ns\": ");
-		joblog_quote(&b, ns, strlen(ns));
+	if (ts.tv_sec != log->dt_sec || log->dt_text[0] == '\0') {
+		/* gmtime and strftime once a second, not once a line. */
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(log->dt_text, sizeof log->dt_text, "%Y-%m-%dT%H:%M:%S",
+			 &tm);
+		log->dt_sec = ts.tv_sec;
 	}
-	buf_adds(&b, "}\n");
-	int fd = joblog_fd(log);
-	if (fd >= 0)
-		write_all(fd, b.data, b.len);
-	buf_free(&b);
+	char usec[8];
+	long us = ts.tv_nsec / 1000;
+	for (int i = 5; i >= 0; i--, us /= 10)
+		usec[i] = (char)('0' + us % 10);
+	usec[6] = '\0';
+
+	struct buf *b = &log->pending;
+	buf_adds(b, "- {\"dt\": \"");
+	buf_adds(b, log->dt_text);
+	buf_addc(b, '.');
+	buf_adds(b, usec);
+	buf_adds(b, "\", \"lvl\": \"");
+	buf_adds(b, lvl);
+	buf_adds(b, "\", \"msg\": ");
+	joblog_quote(b, msg, len);
+	if (ns) {
+		buf_adds(b, ", \"ns\": ");
+		joblog_quote(b, ns, strlen(ns));
+	}
+	buf_adds(b, "}\n");
+	if (log->batch == 0)
+		joblog_flush(log);
 }

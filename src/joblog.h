@@ -1,14 +1,24 @@
 /* joblog.h: LAVA's job log (log.yaml): one YAML flow mapping a line,
  *   - {"dt": "2026-11-27T09:00:00.123456", "lvl": "target", "msg": "..."}
- * with "ns" after "msg" on feedback.  Each record is written with one
- * write(2) as it happens: a crash loses nothing already logged. */
+ * with "ns" after "msg" on feedback.  A record is written as it happens;
+ * the lines of one read from a device are written together, once the read
+ * is done (one write(2), not one per line): nothing already read is held
+ * back past the next wait. */
 #ifndef TETHER_JOBLOG_H
 #define TETHER_JOBLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
+
+#include "util.h"
 
 struct joblog {
 	int fd;
+	struct buf pending; /* records not written yet */
+	int batch;          /* joblog_batch_begin depth */
+	time_t dt_sec;      /* the second dt_text was made for */
+	char dt_text[32];   /* "2026-11-27T09:00:00" */
 };
 
 int joblog_open(struct joblog *log, const char *path);
@@ -19,8 +29,10 @@ void joblog_close(struct joblog *log);
  * NULL. */
 void joblog_record(struct joblog *log, const char *lvl, const char *msg,
 		   size_t len, const char *ns);
+/* Between these, records are kept and written in one go at the end. */
+void joblog_batch_begin(struct joblog *log);
+void joblog_batch_end(struct joblog *log);
 /* Appends S to B as a JSON/YAML double-quoted string. */
-struct buf;
 void joblog_quote(struct buf *b, const char *s, size_t len);
 
 #endif
