@@ -147,9 +147,9 @@ joblog_quote(struct buf *b, const char *str, size_t len)
 	buf_addc(b, '"');
 }
 
-void
-joblog_record(struct joblog *log, const char *lvl, const char *msg,
-	      size_t len, const char *ns)
+/* Starts a record: "- {"dt": "...", "lvl": "LVL", "msg": ". */
+static struct buf *
+joblog_head(struct joblog *log, const char *lvl)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -175,11 +175,30 @@ joblog_record(struct joblog *log, const char *lvl, const char *msg,
 	buf_adds(b, "\", \"lvl\": \"");
 	buf_adds(b, lvl);
 	buf_adds(b, "\", \"msg\": ");
+	return b;
+}
+
+void
+joblog_record(struct joblog *log, const char *lvl, const char *msg,
+	      size_t len, const char *ns)
+{
+	struct buf *b = joblog_head(log, lvl);
 	joblog_quote(b, msg, len);
 	if (ns) {
 		buf_adds(b, ", \"ns\": ");
 		joblog_quote(b, ns, strlen(ns));
 	}
+	buf_adds(b, "}\n");
+	if (log->batch == 0)
+		joblog_flush(log);
+}
+
+void
+joblog_record_flow(struct joblog *log, const char *lvl, const char *flow,
+		   size_t len)
+{
+	struct buf *b = joblog_head(log, lvl);
+	buf_add(b, flow, len);
 	buf_adds(b, "}\n");
 	if (log->batch == 0)
 		joblog_flush(log);

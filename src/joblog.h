@@ -29,6 +29,10 @@ void joblog_close(struct joblog *log);
  * NULL. */
 void joblog_record(struct joblog *log, const char *lvl, const char *msg,
 		   size_t len, const char *ns);
+/* A record whose msg is FLOW, LEN bytes of YAML flow text written as they
+ * are (a results map, see results.h). */
+void joblog_record_flow(struct joblog *log, const char *lvl, const char *flow,
+			size_t len);
 /* Between these, records are kept and written in one go at the end. */
 void joblog_batch_begin(struct joblog *log);
 void joblog_batch_end(struct joblog *log);
