@@ -269,15 +269,14 @@ scalar_text(struct buf *b, const struct rval *v)
 	}
 }
 
-static const char *const *sort_keys_base;
-
 static int
-key_index_cmp(const void *a, const void *b)
+key_index_cmp(const void *a, const void *b, void *keys)
 {
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	char **k = keys;
 	/* strcmp compares bytes unsigned: UTF-8 in code point order, as
 	 * Python sorts str. */
-	return strcmp(sort_keys_base[i], sort_keys_base[j]);
+	return strcmp(k[i], k[j]);
 }
 
 /* The order yaml.dump writes a map in: keys sorted (lava-run 2023.01). */
@@ -287,8 +286,7 @@ sorted_keys(const struct rval *map)
 	size_t *order = xreallocarray(NULL, map->n ? map->n : 1, sizeof *order);
 	for (size_t i = 0; i < map->n; i++)
 		order[i] = i;
-	sort_keys_base = (const char *const *)map->keys;
-	qsort(order, map->n, sizeof *order, key_index_cmp);
+	qsort_r(order, map->n, sizeof *order, key_index_cmp, map->keys);
 	return order;
 }
 
