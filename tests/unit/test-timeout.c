@@ -353,6 +353,55 @@ test_class(void **state)
 	assert_int_equal(timeout_class(""), ERR_JOB);
 }
 
+/* A grandchild under a child that does not retry gets the block's
+ * timeout again, undivided: only the direct parent's retries count. */
+static void
+test_nesting(void **state)
+{
+	(void)state;
+	struct fixture f;
+	setup(&f, NULL, NULL, "{timeout: {minutes: 5}, failure_retry: 3}");
+	/* The retrying action itself: its block's timeout. */
+	struct timeout_set retry = resolve(&f);
+	assert_int_equal(retry.duration, 300);
+	/* Its child: a third each. */
+	f.ctx.parent_duration = retry.duration;
+	f.ctx.parent_max_retries = 3;
+	struct timeout_set child = resolve(&f);
+	assert_int_equal(child.duration, 100);
+	/* The child's child: the block's five minutes, cut short at run
+	 * time by its parent's deadline. */
+	f.ctx.parent_duration = child.duration;
+	f.ctx.parent_max_retries = 1;
+	assert_int_equal(resolve(&f).duration, 300);
+	uint64_t start = 10 * S;
+	uint64_t d_child = timeout_deadline(start, child.duration, 0);
+	assert_true(timeout_deadline(start, 300, d_child) == start + 100 * S);
+	teardown(&f);
+}
+
+/* No maps at all, or nulls where maps go: the defaults. */
+static void
+test_missing_maps(void **state)
+{
+	(void)state;
+	struct timeout_ctx c = {.name = "login-action"};
+	struct timeout_set t;
+	struct diags d;
+	diags_init(&d);
+	assert_int_equal(timeout_resolve(&c, &t, &d), 0);
+	assert_int_equal(t.duration, 30);
+	assert_int_equal(t.connection, 30);
+	assert_false(t.skip);
+	struct fixture f;
+	setup(&f, "{action: null, actions: null, connections: null}",
+	      "{actions: null}", "{timeout: null, timeouts: null}");
+	f.ctx.name = "login-action";
+	assert_int_equal(resolve(&f).duration, 30);
+	teardown(&f);
+	diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -364,6 +413,8 @@ main(void)
 	    cmocka_unit_test(test_level4_retry_division),
 	    cmocka_unit_test(test_level5_job_named),
 	    cmocka_unit_test(test_level6_block_named),
+	    cmocka_unit_test(test_nesting),
+	    cmocka_unit_test(test_missing_maps),
 	    cmocka_unit_test(test_connection),
 	    cmocka_unit_test(test_zero_is_default),
 	    cmocka_unit_test(test_skip),
