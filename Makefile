@@ -58,7 +58,8 @@ check: all $(UNIT_BIN)
 	@B=$(B) ./tests/run.sh $(UNIT_BIN)
 
 # libFuzzer wants clang; every library file is compiled into each target.
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -iquote src $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -iquote src $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
 fuzz: $(FUZZ_BIN)
 
 build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*.h)

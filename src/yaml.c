@@ -715,7 +715,10 @@ ynode_key_equal(const struct ynode *a, const struct ynode *b)
 		return false;
 	if (a->kind == YN_NULL)
 		return true;
-	return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+	if (a->kind == YN_SEQ || a->kind == YN_MAP)
+		return a == b; /* unhashable in Python: only itself */
+	return a->len == b->len && (a->len == 0 ||
+				    memcmp(a->str, b->str, a->len) == 0);
 }
 
 /* Adds pairs to a map under construction, a later duplicate replacing the

@@ -182,6 +182,15 @@ test_duplicate_keys_last_wins(void **state)
 	assert_int_equal(ymap_get(r, "a")->v.i, 2); /* last value */
 	ydoc_free(doc);
 
+	/* Lists and maps equal only themselves (they are unhashable); an
+	 * empty string equals an empty string. */
+	doc = parse("a: [1]\nb: [1]\nc: ''\nd: \"\"\n", &err);
+	r = ydoc_root(doc);
+	assert_false(ynode_key_equal(ymap_get(r, "a"), ymap_get(r, "b")));
+	assert_true(ynode_key_equal(ymap_get(r, "a"), ymap_get(r, "a")));
+	assert_true(ynode_key_equal(ymap_get(r, "c"), ymap_get(r, "d")));
+	ydoc_free(doc);
+
 	/* Python: 1 == 1.0 == True, one key */
 	doc = parse("1: a\n1.0: b\ntrue: c\n", &err);
 	r = ydoc_root(doc);
