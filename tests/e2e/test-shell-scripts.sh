@@ -262,6 +262,25 @@ s" ] && [ "$(cat "$r/results/shell-fail/result")" = fail ] &&
 		nok "$shell: no runner list: error and EXIT (rc $rc)"
 	fi
 
+	# SIGTERM: the test in hand finishes, EXIT is printed once.
+	mkdir -p "$w/term/0/tests/0_s"
+	ln -s "$o/bin" "$w/term/bin"
+	printf 'sleep 1\necho after\n' >"$w/term/0/tests/0_s/run.sh"
+	echo "$w/term/0/tests/0_s" >"$w/term/0/lava-test-runner.conf"
+	PATH="$path" SHELL="$sh_path" "$w/term/bin/lava-test-runner" "$w/term/0" \
+		>"$w/term/out" 2>&1 &
+	pid=$!
+	sleep 0.3
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	printf 'after\n<LAVA_TEST_RUNNER EXIT>\n' >"$w/term/want"
+	if [ $rc -eq 143 ]; then
+		check "$shell: SIGTERM: EXIT once, exit status 143" "$w/term/want" "$w/term/out"
+	else
+		nok "$shell: SIGTERM: exit status $rc"
+	fi
+
 	# Usage errors: exit 1, nothing on standard output.
 	bad=""
 	for args in "lava-test-case" "lava-test-case x" "lava-test-case x --result" \

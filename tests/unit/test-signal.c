@@ -393,8 +393,12 @@ kernel_lines(size_t *n)
 		}
 		free(text);
 	}
-	if (*n == 0)
-		v[(*n)++] = xstrdup("[    1.234567] usb 1-1: new device <x>");
+	if (*n == 0) { /* no corpus: lines of the same shapes */
+		v[(*n)++] = xstrdup("[    1.234567] usb 1-1: new device");
+		v[(*n)++] = xstrdup("[    1.300000] <x> [y] z>");
+		v[(*n)++] = xstrdup("[12345.000001][  T17] caller id");
+		v[(*n)++] = xstrdup("[    2.000000] ");
+	}
 	return v;
 }
 
@@ -446,6 +450,47 @@ test_kernel_cuts(void **state)
 	for (size_t k = 0; k < nk; k++)
 		free(klines[k]);
 	free(klines);
+}
+
+/* A real console capture with signals among kernel messages: one event
+ * a signal line, the same however it is cut into reads. */
+static void
+test_real_capture(void **state)
+{
+	(void)state;
+	const char *shared = getenv("SHARED");
+	char *path = xasprintf("%s/corpus/lava/kernel-messages/kernel-lkft.txt",
+	                       shared != NULL ? shared : "../shared");
+	size_t len;
+	char *text = file_read(path, &len);
+	free(path);
+	if (text == NULL)
+		skip();
+	size_t lines = 0;
+	for (const char *c = text; (c = strstr(c, "<LAVA_")) != NULL; c++)
+		lines++;
+	struct signal_parser *p = signal_parser_new();
+	char *whole = events_chunked(p, text, len, 0, 1);
+	signal_parser_free(p);
+	size_t nev = 0, ntc = 0;
+	for (const char *c = whole; (c = strchr(c, '\n')) != NULL; c++)
+		nev++;
+	for (const char *c = whole; (c = strstr(c, "TESTCASE ")) != NULL; c++)
+		ntc++;
+	assert_true(lines > 500);
+	assert_int_equal(nev, lines);
+	assert_true(ntc > 500);
+	assert_null(strstr(whole, "INVALID"));
+	static const size_t chunks[] = {1, 13, 4096};
+	for (size_t k = 0; k < 3; k++) {
+		p = signal_parser_new();
+		char *cut = events_chunked(p, text, len, chunks[k], 1);
+		assert_string_equal(cut, whole);
+		free(cut);
+		signal_parser_free(p);
+	}
+	free(whole);
+	free(text);
 }
 
 static void
@@ -501,9 +546,8 @@ test_cr_everywhere(void **state)
 			char *in = xasprintf("%.*s\r%.*s\r%s", (int)a, line,
 			                     (int)(b - a), line + a, line + b);
 			/* A `\r` before the `<` is not in the signal. */
-			char *want =
-			    xasprintf("TESTCASE id=t result=skip%s\n",
-			              b > 0 ? " recovered=r" : "");
+			char *want = xasprintf("TESTCASE id=t result=skip%s\n",
+			                       b > 0 ? " recovered=r" : "");
 			expect(in, want);
 			free(in);
 			free(want);
@@ -608,6 +652,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_every_cut),
 	    cmocka_unit_test(test_kernel_cuts),
 	    cmocka_unit_test(test_kernel_cut_cases),
+	    cmocka_unit_test(test_real_capture),
 	    cmocka_unit_test(test_cr_everywhere),
 	    cmocka_unit_test(test_bounds),
 	    cmocka_unit_test(test_names),
