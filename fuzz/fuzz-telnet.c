@@ -56,9 +56,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		telnet_feed(&b, data + off, n, &db, &rb);
 		off += n;
 	}
-	if (da.len != db.len || memcmp(da.data, db.data, da.len) != 0)
+	if (da.len != db.len || (da.len && memcmp(da.data, db.data, da.len) != 0))
 		abort();
-	if (ra.len != rb.len || memcmp(ra.data, rb.data, ra.len) != 0)
+	if (ra.len != rb.len || (ra.len && memcmp(ra.data, rb.data, ra.len) != 0))
 		abort();
 	if (memcmp(a.us, b.us, sizeof(a.us)) != 0 ||
 	    memcmp(a.him, b.him, sizeof(a.him)) != 0)

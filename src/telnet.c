@@ -147,6 +147,8 @@ void
 telnet_feed(struct telnet *t, const void *in, size_t len, struct buf *data,
             struct buf *reply)
 {
+	if (len == 0)
+		return; /* IN may be NULL then */
 	const unsigned char *p = in;
 	const unsigned char *end = p + len;
 
