@@ -216,6 +216,9 @@ test_bad_values(void **state)
 	/* Units count only with a measurement, as in LAVA. */
 	expect("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=a RESULT=pass UNITS=s>",
 	       "TESTCASE id=a result=pass\n");
+	expect("<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=a MEASUREMENT=1 RESULT=y>",
+	       "TESTCASE id=a result=y measurement=1 value=1 error=TestError: "
+	       "Bad test result: 'y'\n");
 	expect("<LAVA_SIGNAL_STARTRUN 0_a>",
 	       "STARTRUN error=fatal TestError: Invalid signal\n");
 	expect("<LAVA_SIGNAL_ENDRUN  >",
@@ -517,6 +520,23 @@ test_kernel_cut_cases(void **state)
 	       "'<LAVA_SIGNAL_TESTCASE TEST_CA': cut by a kernel message "
 	       "with a signal recovered=k\n"
 	       "ENDTC id=a\n");
+	/* `<` inside a signal that starts no new one. */
+	expect("<LAVA_SIGNAL_TESTEVENT a<b <L<LAVA <LAVA c>",
+	       "TESTEVENT message=a<b <L<LAVA <LAVA c\n");
+	/* A kernel line with `<`, `<<LAVA_`: its signal wins. */
+	expect("<LAVA_SIGNAL_TESTEVENT x[   5.1] a<b <<LAVA_SIGNAL_ENDTC "
+	       "a>\r\n",
+	       "INVALID error=TestError: Unfinished signal "
+	       "'<LAVA_SIGNAL_TESTEVENT x': cut by a kernel message "
+	       "with a signal recovered=k\n"
+	       "ENDTC id=a\n");
+	/* Before `<LAVA_` is complete, no event for the fragment. */
+	expect("<LA[   5.1] <LAVA_SIGNAL_ENDTC a>\r\n", "ENDTC id=a\n");
+	expect("<LA[ 1x <LAVA_TEST_RUNNER EXIT>", "RUNNER_EXIT\n");
+	/* Too long for a timestamp: ordinary text. */
+	expect("<LAVA_SIGNAL_TESTEVENT [                                     "
+	       "     1.5] y>",
+	       "TESTEVENT message=[ 1.5] y\n");
 	/* `\r` anywhere. */
 	expect("<\rLAVA_SIGNAL_TESTCASE TEST_CASE_ID=a\r RES\r\rULT=pass\r>",
 	       "TESTCASE id=a result=pass recovered=r\n");
@@ -558,6 +578,7 @@ static void
 test_bounds(void **state)
 {
 	(void)state;
+	const char *kl = "[    1.000000] abc\r\n";
 	/* A line that never ends, with and without an open signal. */
 	struct signal_parser *p = signal_parser_new();
 	struct signal_event ev;
@@ -592,10 +613,29 @@ test_bounds(void **state)
 		at += used;
 	}
 	assert_int_equal(ev.type, SIGNAL_RUNNER_EXIT);
+	/* The longest signal, `>` included, and one byte more. */
+	for (size_t extra = 0; extra < 2; extra++) {
+		struct buf b;
+		buf_init(&b);
+		buf_adds(&b, "<LAVA_SIGNAL_TESTEVENT ");
+		while (b.len < SIGNAL_MAX - 1 + extra)
+			buf_addc(&b, 'm');
+		buf_addc(&b, '>');
+		char *got = events(b.data);
+		assert_int_equal(strncmp(got, extra ? "INVALID" : "TESTEVENT",
+		                         extra ? 7 : 9),
+		                 0);
+		free(got);
+		buf_free(&b);
+	}
+	/* A `<` followed by kernel lines only is given up silently. */
+	assert_int_equal(signal_parser_feed(p, "<", 1, &used, &ev), 0);
+	for (total = 0; total < 2 * SIGNAL_SPAN_MAX; total += strlen(kl))
+		assert_int_equal(
+		    signal_parser_feed(p, kl, strlen(kl), &used, &ev), 0);
 	/* Kernel lines do not grow a signal, but its span is bounded. */
 	assert_int_equal(signal_parser_feed(p, open, strlen(open), &used, &ev),
 	                 0);
-	const char *kl = "[    1.000000] abc\r\n";
 	got = 0;
 	total = 0;
 	while (!got && total < 2 * SIGNAL_SPAN_MAX) {
