@@ -22,13 +22,18 @@
  *  - a new `<LAVA_` inside an unfinished signal (its end lost) abandons
  *    the older one, reported as SIGNAL_INVALID, and starts the new one;
  *    LAVA would read both as one garbled signal.  So does a kernel line
- *    that itself carries a signal (kmsg) cutting into one.
+ *    that itself carries a signal (kmsg) cutting into one: its signal
+ *    counts, the one it cut into is lost.
  * Not recovered: kernel messages printed without a timestamp; a signal
- * whose own text holds `[1.5]` (read as the start of a kernel
- * message); a kernel message printed without its line break.  Memory is
- * bounded: a signal longer than SIGNAL_MAX bytes (after recovery), or spread
- * over more than SIGNAL_SPAN_MAX bytes of stream, is abandoned as
- * SIGNAL_INVALID; text between signals is not kept at all.
+ * whose own text holds `[1.5]` (read as the start of a kernel message);
+ * a kernel message printed without its line break.
+ *
+ * Memory is bounded: a signal longer than SIGNAL_MAX bytes (`>` included,
+ * after recovery), or spread over more than SIGNAL_SPAN_MAX bytes of
+ * stream, is abandoned as SIGNAL_INVALID; text between signals is not
+ * kept at all.  Events come one at a time (signal_parser_feed() stops
+ * after each), so the caller can switch the result fixups on STARTRUN
+ * before the next TESTCASE is checked.
  */
 #ifndef TETHER_SIGNAL_H
 #define TETHER_SIGNAL_H
