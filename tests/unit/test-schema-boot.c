@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "lava-schema.h"
+#include "util.h"
 
 struct boot_case {
 	const char *method; /* looked up with lava_schema_boot() */
@@ -402,25 +403,6 @@ corpus_modes(const char *job, size_t index)
 	return "";
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	size_t got;
-	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n == cap)
-			buf = realloc(buf, cap *= 2);
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 /* Every boot block of the corpus jobs in verdicts.tsv: valid unless LAVA
  * rejects it (corpus_rejects). */
 static void
@@ -448,7 +430,7 @@ test_corpus(void **state)
 			     shared ? shared : "../shared", job) < 0)
 			fail();
 		size_t len = 0;
-		char *text = slurp(path, &len);
+		char *text = file_read(path, &len);
 		if (text == NULL)
 			fail_msg("cannot read %s", path);
 		struct yerror err;
