@@ -1,0 +1,1134 @@
+/* overlay.c: builds the LAVA test-shell overlay (spec §4.1) in a
+ * temporary directory, because git clones into one anyway, then packs it
+ * into a gzip'd tar with libarchive. */
+#include "overlay.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "results.h"
+
+/* The text of a scalar node, "" for anything else. */
+static const char *
+node_str(const struct ynode *n)
+{
+	if (n == NULL || n->str == NULL || n->kind == YN_SEQ ||
+	    n->kind == YN_MAP || n->kind == YN_NULL)
+		return "";
+	return n->str;
+}
+
+static const char *
+map_str(const struct ynode *map, const char *key)
+{
+	const struct ynode *n = ymap_get(map, key);
+	return n != NULL && n->kind == YN_STR ? n->str : NULL;
+}
+
+/* Python's str() of a scalar, as run.sh's "NAME='value'" lines take it. */
+static void
+py_str(struct buf *b, const struct ynode *n)
+{
+	if (n == NULL || n->kind == YN_NULL)
+		return;
+	if (n->kind == YN_BOOL)
+		buf_adds(b, n->v.b ? "True" : "False");
+	else
+		buf_adds(b, node_str(n));
+}
+
+void
+overlay_shell_quote(struct buf *b, const char *s)
+{
+	static const char safe[] = "@%+=:,./-_";
+	bool plain = *s != '\0';
+	for (const char *p = s; *p && plain; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && strchr(safe, *p) == NULL)
+			plain = false;
+	if (plain) {
+		buf_adds(b, s);
+		return;
+	}
+	buf_addc(b, '\'');
+	for (const char *p = s; *p; p++) {
+		if (*p == '\'')
+			buf_adds(b, "'\"'\"'");
+		else
+			buf_addc(b, *p);
+	}
+	buf_addc(b, '\'');
+}
+
+static const char *
+ns_of(const struct overlay_spec *spec)
+{
+	return spec->ns ? spec->ns : "common";
+}
+
+/* The results dir: posix.lava_test_results_dir % job id. */
+static char *
+results_dir(const struct overlay_spec *spec)
+{
+	const char *fmt = NULL;
+	if (spec->results_dir)
+		return xstrdup(spec->results_dir);
+	if (spec->dev) {
+		const struct ynode *n = device_constant(
+		    spec->dev, "lava_test_results_dir", "posix");
+		if (n && n->kind == YN_STR)
+			fmt = n->str;
+	}
+	if (fmt == NULL)
+		fmt = "/lava-%s";
+	struct buf b;
+	buf_init(&b);
+	for (const char *p = fmt; *p; p++) {
+		if (p[0] == '%' && (p[1] == 's' || p[1] == 'd')) {
+			buf_adds(&b, spec->job_id);
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			buf_addc(&b, '%');
+			p++;
+		} else {
+			buf_addc(&b, *p);
+		}
+	}
+	return buf_steal(&b);
+}
+
+static const char *
+sh_cmd(const struct overlay_spec *spec)
+{
+	const char *s = NULL;
+	if (spec->dev) {
+		const struct ynode *n =
+		    device_constant(spec->dev, "lava_test_sh_cmd", "posix");
+		if (n && n->kind == YN_STR)
+			s = n->str;
+	}
+	return s ? s : "/bin/sh";
+}
+
+void
+overlay_layout_free(struct overlay_layout *l)
+{
+	for (size_t i = 0; i < l->ntests; i++) {
+		struct overlay_test *t = &l->tests[i];
+		free(t->name);
+		free(t->testrun);
+		free(t->runner_path);
+		free(t->uuid);
+		free(t->from);
+		free(t->path);
+		free(t->repository);
+		free(t->revision);
+		free(t->commit_id);
+	}
+	free(l->tests);
+	free(l->results_dir);
+	memset(l, 0, sizeof *l);
+}
+
+int
+overlay_layout(const struct overlay_spec *spec, struct overlay_layout *l,
+               struct diags *d)
+{
+	size_t errors = diags_errors(d);
+	const struct ynode *actions = ymap_get(spec->job, "actions");
+	const char *level = spec->testdef_level ? spec->testdef_level : "1.4";
+	memset(l, 0, sizeof *l);
+	l->results_dir = results_dir(spec);
+	for (size_t a = 0; actions && actions->kind == YN_SEQ && a < actions->n;
+	     a++) {
+		const struct ynode *test = ymap_get(actions->items[a], "test");
+		const struct ynode *defs = ymap_get(test, "definitions");
+		const char *ns = map_str(test, "namespace");
+		if (defs == NULL || defs->kind != YN_SEQ || defs->n == 0 ||
+		    strcmp(ns ? ns : "common", ns_of(spec)) != 0)
+			continue;
+		for (size_t i = 0; i < defs->n; i++) {
+			const struct ynode *def = defs->items[i];
+			const char *from = map_str(def, "from");
+			const char *name = map_str(def, "name");
+			const char *path = map_str(def, "path");
+			const struct ynode *repo = ymap_get(def, "repository");
+			if (from == NULL || name == NULL || path == NULL) {
+				diags_add(
+				    d, ERR_JOB, def->line, def->col, "",
+				    "test definition needs from, name and "
+				    "path");
+				continue;
+			}
+			if (strcmp(name, "lava") == 0)
+				diags_add(
+				    d, ERR_TEST, def->line, def->col, "",
+				    "The \"lava\" test definition name is "
+				    "reserved.");
+			for (size_t j = 0; j < l->ntests; j++)
+				if (strcmp(l->tests[j].name, name) == 0)
+					diags_add(
+					    d, ERR_JOB, def->line, def->col, "",
+					    "Test definition names need to "
+					    "be unique.");
+			l->tests = xreallocarray(l->tests, l->ntests + 1,
+			                         sizeof *l->tests);
+			struct overlay_test *t = &l->tests[l->ntests];
+			memset(t, 0, sizeof *t);
+			t->stage = l->nstages;
+			t->idx = l->ntests;
+			t->def = def;
+			t->name = xstrdup(name);
+			t->from = xstrdup(from);
+			t->path = xstrdup(path);
+			t->testrun = xasprintf("%u_%s", t->idx, name);
+			t->runner_path =
+			    xasprintf("%s/%u/tests/%s", l->results_dir,
+			              t->stage, t->testrun);
+			t->uuid = xasprintf("%s_%s.%u", spec->job_id, level,
+			                    4 * t->idx + 1);
+			if (strcmp(from, "inline") != 0 && repo &&
+			    repo->kind == YN_STR)
+				t->repository = xstrdup(repo->str);
+			const struct ynode *rev = ymap_get(def, "revision");
+			if (rev && ynode_is_scalar(rev) && rev->str)
+				t->revision = xstrdup(rev->str);
+			l->ntests++;
+			if (strcmp(from, "inline") == 0) {
+				if (repo == NULL || repo->kind != YN_MAP)
+					diags_add(
+					    d, ERR_JOB, def->line, def->col, "",
+					    "Invalid inline definition in "
+					    "%s",
+					    name);
+			} else if (strcmp(from, "git") == 0 ||
+			           strcmp(from, "url") == 0) {
+				if (t->repository == NULL)
+					diags_add(
+					    d, ERR_JOB, def->line, def->col, "",
+					    "Missing repository for %s", name);
+			} else {
+				diags_add(d, ERR_JOB, def->line, def->col, "",
+				          "No repository type '%s' available "
+				          "on the dispatcher.",
+				          from);
+			}
+		}
+		l->nstages++;
+	}
+	return (int)(diags_errors(d) - errors);
+}
+
+/* Files in the build directory. */
+
+static int
+mkdir_p(const char *path)
+{
+	char *p = xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	free(p);
+	return rc;
+}
+
+static int
+put_file(const char *path, const char *data, size_t len, mode_t mode)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	int rc = mkdir_p(dir);
+	free(dir);
+	if (rc < 0)
+		return -1;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -1;
+	rc = write_all(fd, data, len);
+	if (fchmod(fd, mode) < 0)
+		rc = -1;
+	if (close(fd) < 0)
+		rc = -1;
+	return rc;
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void
+rm_rf(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* One build: where it happens and what went wrong. */
+struct build {
+	const struct overlay_spec *spec;
+	struct overlay_layout *l;
+	struct diags *d;
+	char *tmp;  /* the temporary directory, the tar's root */
+	char *root; /* tmp + results dir */
+};
+
+static int
+fail_io(struct build *bd, const char *what)
+{
+	diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
+	          "Unable to write the overlay (%s): %s", what,
+	          strerror(errno));
+	return -1;
+}
+
+static int
+put(struct build *bd, const char *rel, const struct buf *b, mode_t mode)
+{
+	char *path = xasprintf("%s/%s", bd->root, rel);
+	int rc = put_file(path, b->data ? b->data : "", b->len, mode);
+	if (rc < 0)
+		fail_io(bd, rel);
+	free(path);
+	return rc;
+}
+
+/* bin/: each helper with its "#!" line set to the device's shell and
+ * the variables the README lists right after it. */
+static void
+helper_vars(struct build *bd, const char *name, struct buf *b)
+{
+	const struct device *dev = bd->spec->dev;
+	const struct ynode *root = dev ? dev->root : NULL;
+	if (strcmp(name, "lava-target-ip") == 0 ||
+	    strcmp(name, "lava-target-mac") == 0) {
+		bool ip = strcmp(name, "lava-target-ip") == 0;
+		const struct ynode *t = ymap_get(
+		    ymap_get(ymap_get(root, "parameters"), "interfaces"),
+		    "target");
+		buf_printf(b, "%s='%s'\n",
+		           ip ? "TARGET_DEVICE_IP" : "TARGET_DEVICE_MAC",
+		           node_str(ymap_get(t, ip ? "ip" : "mac")));
+	} else if (strcmp(name, "lava-probe-ip") == 0 ||
+	           strcmp(name, "lava-probe-channel") == 0) {
+		bool ip = strcmp(name, "lava-probe-ip") == 0;
+		const char *v = "";
+		const struct ynode *si = ymap_get(root, "static_info");
+		for (size_t i = 0; si && si->kind == YN_SEQ && i < si->n; i++)
+			if (ymap_get(si->items[i], "probe_ip") &&
+			    ymap_get(si->items[i], "probe_channel"))
+				v = node_str(ymap_get(si->items[i],
+				                      ip ? "probe_ip"
+				                         : "probe_channel"));
+		buf_printf(b, "%s='%s'\n",
+		           ip ? "PROBE_DEVICE_IP" : "PROBE_DEVICE_CHANNEL", v);
+	} else if (strcmp(name, "lava-target-storage") == 0) {
+		const struct ynode *si = ymap_get(root, "storage_info");
+		buf_adds(b, "LAVA_STORAGE=\"\n");
+		for (size_t i = 0; si && si->kind == YN_SEQ && i < si->n; i++) {
+			const struct ynode *m = si->items[i];
+			for (size_t k = 0; m && m->kind == YN_MAP && k < m->n;
+			     k++)
+				buf_printf(b, "\\t%s\\t%s\n",
+				           node_str(m->keys[k]),
+				           node_str(m->vals[k]));
+		}
+		buf_adds(b, "\"\n");
+	}
+}
+
+static int
+name_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int
+write_helpers(struct build *bd)
+{
+	struct dirent **ents;
+	int n = scandir(bd->spec->share_dir, &ents, NULL, name_cmp);
+	int rc = 0;
+	if (n < 0) {
+		diags_add(bd->d, ERR_BUG, 0, 0, "",
+		          "No test shell helpers in %s: %s",
+		          bd->spec->share_dir, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		if (rc == 0 && strncmp(name, "lava-", 5) == 0) {
+			char *src =
+			    xasprintf("%s/%s", bd->spec->share_dir, name);
+			size_t len;
+			char *text = file_read(src, &len);
+			free(src);
+			if (text == NULL) {
+				rc = fail_io(bd, name);
+			} else {
+				struct buf b;
+				const char *body = text;
+				buf_init(&b);
+				/* lava-common-functions is sourced: no "#!"
+				 * to replace, LAVA adds one all the same. */
+				if (strncmp(text, "#!", 2) == 0) {
+					const char *nl = strchr(text, '\n');
+					body = nl ? nl + 1 : text + len;
+				}
+				buf_printf(&b, "#!%s\n", sh_cmd(bd->spec));
+				helper_vars(bd, name, &b);
+				buf_add(&b, body, len - (size_t)(body - text));
+				char *rel = xasprintf("bin/%s", name);
+				rc = put(bd, rel, &b, 0755);
+				free(rel);
+				buf_free(&b);
+				free(text);
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+/* environment: LAVA's _export_data, maps and lists flattened. */
+static void
+export_data(struct buf *b, const struct ynode *n, const char *prefix)
+{
+	if (n == NULL)
+		return;
+	if (n->kind == YN_MAP || n->kind == YN_SEQ) {
+		const char *sep = *prefix ? "_" : "";
+		for (size_t i = 0; i < n->n; i++) {
+			char *p = n->kind == YN_MAP
+			              ? xasprintf("%s%s%s", prefix, sep,
+			                          node_str(n->keys[i]))
+			              : xasprintf("%s%s%zu", prefix, sep, i);
+			export_data(
+			    b, n->kind == YN_MAP ? n->vals[i] : n->items[i], p);
+			free(p);
+		}
+		return;
+	}
+	buf_printf(b, "export %s=", prefix);
+	if (n->kind == YN_BOOL)
+		buf_adds(b, n->v.b ? "1" : "0");
+	else if (n->kind == YN_INT)
+		buf_adds(b, n->str);
+	else
+		overlay_shell_quote(b, node_str(n));
+	buf_addc(b, '\n');
+}
+
+static void
+export_str(struct buf *b, const char *key, const char *value)
+{
+	buf_printf(b, "export %s=", key);
+	overlay_shell_quote(b, value);
+	buf_addc(b, '\n');
+}
+
+static int
+write_environment(struct build *bd)
+{
+	const struct overlay_spec *spec = bd->spec;
+	const struct ynode *dev = spec->dev ? spec->dev->root : NULL;
+	static const char *const sources[][2] = {
+	    {"environment", ""},
+	    {"device_info", "LAVA_DEVICE_INFO"},
+	    {"static_info", "LAVA_STATIC_INFO"},
+	    {"storage_info", "LAVA_STORAGE_INFO"},
+	};
+	struct buf b;
+	int rc;
+	buf_init(&b);
+	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
+		if (ynode_truthy(ymap_get(dev, sources[i][0])))
+			export_data(&b, ymap_get(dev, sources[i][0]),
+			            sources[i][1]);
+	const struct ynode *env = ymap_get(
+	    ymap_get(ymap_get(spec->job, "protocols"), "lava-multinode"),
+	    "environment");
+	if (env == NULL)
+		env = ymap_get(spec->job, "environment");
+	if (ynode_truthy(env))
+		export_data(&b, env, "");
+	export_str(&b, "LAVA_JOB_ID", spec->job_id);
+	if (spec->dispatcher_ip)
+		export_str(&b, "LAVA_DISPATCHER_IP", spec->dispatcher_ip);
+	export_data(&b, ymap_get(spec->job, "tags"), "LAVA_JOB_TAGS");
+	export_str(&b, "LAVA_DISPATCHER_PREFIX",
+	           spec->dispatcher_prefix ? spec->dispatcher_prefix : "");
+	if (spec->dev && spec->dev->hostname && *spec->dev->hostname)
+		export_str(&b, "LAVA_DEVICE_HOSTNAME", spec->dev->hostname);
+	if (spec->dev && spec->dev->devicetype && *spec->dev->devicetype)
+		export_str(&b, "LAVA_DEVICE_TYPE", spec->dev->devicetype);
+	if (spec->http_cache && *spec->http_cache)
+		export_str(&b, "HTTP_CACHE", spec->http_cache);
+	rc = put(bd, "environment", &b, 0644);
+
+	/* secrets: key=value, unquoted, as LAVA writes them. */
+	const struct ynode *sec = ymap_get(spec->job, "secrets");
+	if (rc == 0 && sec && sec->kind == YN_MAP) {
+		buf_reset(&b);
+		for (size_t i = 0; i < sec->n; i++) {
+			buf_printf(&b, "%s=", node_str(sec->keys[i]));
+			py_str(&b, sec->vals[i]);
+			buf_addc(&b, '\n');
+		}
+		rc = put(bd, "secrets", &b, 0644);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* Runs ARGV (the git program); its output (stdout and stderr) goes to
+ * OUT.  Returns the exit status, or -1. */
+static int
+run_prog(char *const argv[], struct buf *out)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, 0);
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		/* Never wait for a password on a terminal. */
+		setenv("GIT_TERMINAL_PROMPT", "0", 1);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	char chunk[4096];
+	ssize_t n;
+	while ((n = read(fds[0], chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		buf_add(out, chunk, (size_t)n);
+	}
+	close(fds[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* from: git, as LAVA's GitHelper.clone: shallow unless a revision is
+ * given or shallow: false; .git removed with history: false. */
+static int
+fetch_git(struct build *bd, struct overlay_test *t, const char *dest)
+{
+	const struct ynode *def = t->def;
+	const char *branch = map_str(def, "branch");
+	bool shallow =
+	    t->revision == NULL && (ymap_get(def, "shallow") == NULL ||
+	                            ynode_truthy(ymap_get(def, "shallow")));
+	bool history = ymap_get(def, "history") == NULL ||
+	               ynode_truthy(ymap_get(def, "history"));
+	char *argv[12];
+	int n = 0, rc;
+	struct buf out;
+	buf_init(&out);
+	argv[n++] = "git";
+	argv[n++] = "clone";
+	if (ynode_truthy(ymap_get(def, "recursive")))
+		argv[n++] = "--recurse-submodules";
+	if (branch) {
+		argv[n++] = "-b";
+		argv[n++] = (char *)branch;
+	}
+	if (shallow)
+		argv[n++] = "--depth=1";
+	argv[n++] = t->repository;
+	argv[n++] = (char *)dest;
+	argv[n] = NULL;
+	rc = run_prog(argv, &out);
+	if (rc == 0 && t->revision) {
+		char *co[] = {"git",      "-C",        (char *)dest,
+		              "checkout", t->revision, NULL};
+		rc = run_prog(co, &out);
+	}
+	if (rc == 0) {
+		char *log[] = {"git", "-C",          (char *)dest, "log",
+		               "-1",  "--pretty=%H", NULL};
+		buf_reset(&out);
+		rc = run_prog(log, &out);
+		while (out.len && (out.data[out.len - 1] == '\n'))
+			out.data[--out.len] = '\0';
+		if (rc == 0)
+			t->commit_id = xstrdup(out.data ? out.data : "");
+	}
+	if (rc == 0 && !history) {
+		char *git = xasprintf("%s/.git", dest);
+		rm_rf(git);
+		free(git);
+	}
+	buf_free(&out);
+	if (rc != 0) {
+		diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
+		          "Unable to fetch git repository '%s'", t->repository);
+		return -1;
+	}
+	return 0;
+}
+
+/* from: url: an archive LAVA unpacks with strip-components.  Only
+ * file:// URLs so far; http(s) will come with the downloader. */
+static int
+fetch_url(struct build *bd, struct overlay_test *t, const char *dest)
+{
+	const struct ynode *sc = ymap_get(t->def, "strip-components");
+	long long strip = sc && sc->kind == YN_INT ? sc->v.i : 0;
+	if (strncmp(t->repository, "file://", 7) != 0) {
+		diags_add(bd->d, ERR_JOB, 0, 0, "",
+		          "Unsupported url for %s: %s (only file:// so far)",
+		          t->name, t->repository);
+		return -1;
+	}
+	const char *file = t->repository + 7;
+	struct archive *a = archive_read_new();
+	struct archive *w = archive_write_disk_new();
+	struct archive_entry *e;
+	int rc = 0, r;
+	archive_read_support_filter_all(a);
+	archive_read_support_format_all(a);
+	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME |
+	                                      ARCHIVE_EXTRACT_PERM |
+	                                      ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+	                                      ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+	if (mkdir_p(dest) < 0 ||
+	    archive_read_open_filename(a, file, 65536) != ARCHIVE_OK) {
+		diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
+		          "Unable to read %s: %s", t->repository,
+		          archive_error_string(a) ? archive_error_string(a)
+		                                  : strerror(errno));
+		rc = -1;
+	}
+	while (rc == 0 && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *p = archive_entry_pathname(e);
+		for (long long i = 0; i < strip && p; i++) {
+			p = strchr(p, '/');
+			p = p ? p + 1 : NULL;
+		}
+		if (p == NULL || *p == '\0' || *p == '/' ||
+		    archive_entry_hardlink(e))
+			continue;
+		char *out = xasprintf("%s/%s", dest, p);
+		archive_entry_set_pathname(e, out);
+		free(out);
+		if (archive_write_header(w, e) != ARCHIVE_OK) {
+			rc = -1;
+			break;
+		}
+		const void *blk;
+		size_t len;
+		la_int64_t off;
+		while ((r = archive_read_data_block(a, &blk, &len, &off)) ==
+		       ARCHIVE_OK)
+			if (archive_write_data_block(w, blk, len, off) !=
+			    ARCHIVE_OK)
+				break;
+		if (r != ARCHIVE_EOF ||
+		    archive_write_finish_entry(w) != ARCHIVE_OK) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && r != ARCHIVE_EOF)
+		rc = -1;
+	if (rc < 0 && diags_errors(bd->d) == 0)
+		diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
+		          "Unable to unpack %s: %s", t->repository,
+		          archive_error_string(a)   ? archive_error_string(a)
+		          : archive_error_string(w) ? archive_error_string(w)
+		                                    : "error");
+	archive_read_free(a);
+	archive_write_free(w);
+	return rc;
+}
+
+/* The parameters preamble of install.sh and run.sh. */
+static void
+params_lines(struct buf *b, const struct ynode *map)
+{
+	for (size_t i = 0; map && map->kind == YN_MAP && i < map->n; i++) {
+		buf_printf(b, "%s='", node_str(map->keys[i]));
+		py_str(b, map->vals[i]);
+		buf_adds(b, "'\n");
+	}
+}
+
+static int
+params_preamble(struct build *bd, struct buf *b, const struct ynode *testdef,
+                const struct ynode *def)
+{
+	static const char *const keys[] = {"params", "parameters"};
+	const struct ynode *job[] = {ymap_get(def, "parameters"),
+	                             ymap_get(def, "params")};
+	buf_adds(b, "###default parameters from test definition###\n");
+	for (int i = 0; i < 2; i++) {
+		const struct ynode *m = ymap_get(testdef, keys[i]);
+		if (m && m->kind != YN_MAP) {
+			diags_add(bd->d, ERR_TEST, 0, 0, "",
+			          "Test definition item '%s' should be a "
+			          "dictionary",
+			          keys[i]);
+			return -1;
+		}
+		params_lines(b, m);
+	}
+	buf_adds(b, "######\n###test parameters from job submission###\n");
+	for (int i = 0; i < 2; i++) {
+		if (job[i] && job[i]->kind != YN_MAP) {
+			diags_add(bd->d, ERR_TEST, 0, 0, "",
+			          "Test definition item '%s' should be a "
+			          "dictionary",
+			          i == 0 ? "parameters" : "params");
+			return -1;
+		}
+		params_lines(b, job[i]);
+	}
+	buf_adds(b, "######\n");
+	return 0;
+}
+
+/* skip_install: a list of sections ("keys", "sources", "deps", "steps",
+ * "git-repos"), or "all". */
+static bool
+skipped(const struct ynode *def, const char *section)
+{
+	const struct ynode *s = ymap_get(def, "skip_install");
+	if (s == NULL)
+		return false;
+	if (ynode_is_str(s, "all") || ynode_is_str(s, section))
+		return true;
+	for (size_t i = 0; s->kind == YN_SEQ && i < s->n; i++)
+		if (ynode_is_str(s->items[i], section) ||
+		    ynode_is_str(s->items[i], "all"))
+			return true;
+	return false;
+}
+
+static void
+each_line(struct buf *b, const char *prefix, const struct ynode *list)
+{
+	for (size_t i = 0; list && list->kind == YN_SEQ && i < list->n; i++)
+		buf_printf(b, "%s%s\n", prefix, node_str(list->items[i]));
+}
+
+static int
+write_install(struct build *bd, struct overlay_test *t,
+              const struct ynode *testdef, const char *rel)
+{
+	const struct ynode *inst = ymap_get(testdef, "install");
+	struct buf b;
+	int rc;
+	if (inst == NULL)
+		return 0;
+	buf_init(&b);
+	rc = params_preamble(bd, &b, testdef, t->def);
+	if (!skipped(t->def, "keys"))
+		each_line(&b, "lava-add-keys ", ymap_get(inst, "keys"));
+	if (!skipped(t->def, "sources"))
+		each_line(&b, "lava-add-sources ", ymap_get(inst, "sources"));
+	if (!skipped(t->def, "deps")) {
+		const struct ynode *deps[2] = {ymap_get(inst, "deps"), NULL};
+		if (bd->spec->distro) {
+			char *k = xasprintf("deps-%s", bd->spec->distro);
+			deps[1] = ymap_get(inst, k);
+			free(k);
+		}
+		size_t n = 0;
+		for (int i = 0; i < 2; i++)
+			for (size_t j = 0; deps[i] && deps[i]->kind == YN_SEQ &&
+			                   j < deps[i]->n;
+			     j++) {
+				if (n++ == 0)
+					buf_adds(&b, "lava-install-packages ");
+				buf_printf(&b, "%s ",
+				           node_str(deps[i]->items[j]));
+			}
+		if (n)
+			buf_addc(&b, '\n');
+	}
+	const struct ynode *steps = ymap_get(inst, "steps");
+	if (!skipped(t->def, "steps") && steps && steps->kind == YN_SEQ &&
+	    steps->n) {
+		buf_printf(&b, "cd %s\npwd\n", t->runner_path);
+		each_line(&b, "", steps);
+	}
+	if (rc == 0)
+		rc = put(bd, rel, &b, 0644);
+	buf_free(&b);
+	return rc;
+}
+
+/* "$1" in a --cmd/--shell step means the step's own argument, not
+ * run.sh's: escaped as LAVA does (re.sub(r"\$(\d+)\b", r"\\$\1")). */
+static void
+escape_positional(struct buf *b, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p == '$' && p[1] >= '0' && p[1] <= '9') {
+			const char *q = p + 1;
+			while (*q >= '0' && *q <= '9')
+				q++;
+			bool word = (*q >= 'a' && *q <= 'z') ||
+			            (*q >= 'A' && *q <= 'Z') || *q == '_';
+			if (!word)
+				buf_addc(b, '\\');
+		}
+		buf_addc(b, *p);
+	}
+}
+
+static int
+write_run(struct build *bd, struct overlay_test *t, const struct ynode *testdef,
+          const char *rel)
+{
+	const struct ynode *sig = ymap_get(t->def, "lava-signal");
+	bool kmsg = ynode_is_str(sig, "kmsg");
+	long long delay = bd->spec->dev ? bd->spec->dev->delay_test : -1;
+	bool needs_delay =
+	    ynode_truthy(ymap_get(t->def, "needs_character_delay")) &&
+	    delay > 0;
+	char *secs = needs_delay ? xasprintf("%g", (double)delay / 1000) : NULL;
+	struct buf b;
+	int rc;
+	buf_init(&b);
+	rc = params_preamble(bd, &b, testdef, t->def);
+	buf_printf(&b, "set -e\nset -x\nexport TESTRUN_ID=%s\ncd %s\n",
+	           t->testrun, t->runner_path);
+	buf_adds(&b, "UUID=\"$(cat uuid)\"\nset +x\n");
+	if (needs_delay)
+		/* Python prints a float: 0.5, 1.0 */
+		buf_printf(&b, "export CHARACTER_DELAY=%s%s\nsleep %s%s\n",
+		           secs, strchr(secs, '.') ? "" : ".0", secs,
+		           strchr(secs, '.') ? "" : ".0");
+	if (kmsg)
+		buf_adds(&b, "# USE_KMSG\nexport KMSG=true\n"
+		             "echo \"<0><LAVA_SIGNAL_STARTRUN $TESTRUN_ID "
+		             "$UUID>\" > /dev/kmsg\n");
+	else
+		buf_adds(&b, "echo \"<LAVA_SIGNAL_STARTRUN $TESTRUN_ID "
+		             "$UUID>\"\n");
+	buf_adds(&b, "set -x\n");
+	const struct ynode *steps = ymap_get(ymap_get(testdef, "run"), "steps");
+	for (size_t i = 0; steps && steps->kind == YN_SEQ && i < steps->n;
+	     i++) {
+		const struct ynode *s = steps->items[i];
+		if (s == NULL || s->kind == YN_NULL)
+			continue;
+		const char *cmd = node_str(s);
+		if (strstr(cmd, "--cmd") || strstr(cmd, "--shell"))
+			escape_positional(&b, cmd);
+		else
+			buf_adds(&b, cmd);
+		buf_addc(&b, '\n');
+	}
+	buf_adds(&b, "set +x\n");
+	if (needs_delay)
+		buf_printf(&b, "sleep %s%s\n", secs,
+		           strchr(secs, '.') ? "" : ".0");
+	if (kmsg)
+		buf_adds(&b, "unset KMSG\n"
+		             "echo \"<0><LAVA_SIGNAL_ENDRUN $TESTRUN_ID "
+		             "$UUID>\" > /dev/kmsg\n");
+	else
+		buf_adds(&b, "echo \"<LAVA_SIGNAL_ENDRUN $TESTRUN_ID "
+		             "$UUID>\"\n");
+	if (rc == 0)
+		rc = put(bd, rel, &b, 0644);
+	free(secs);
+	buf_free(&b);
+	return rc;
+}
+
+/* A YAML document as yaml.safe_dump writes it. */
+static int
+dump_yaml(struct build *bd, const char *rel, struct rval *v)
+{
+	struct buf b;
+	int rc;
+	buf_init(&b);
+	rc = rval_block(&b, v);
+	if (rc < 0)
+		diags_add(bd->d, ERR_BUG, 0, 0, "", "Unable to dump %s", rel);
+	else
+		rc = put(bd, rel, &b, 0644);
+	buf_free(&b);
+	rval_free(v);
+	return rc;
+}
+
+static struct rval *
+metadata_value(const struct ynode *meta, const char *key)
+{
+	const struct ynode *n = ymap_get(meta, key);
+	return n ? rval_node(n) : rval_str("");
+}
+
+static int
+write_test(struct build *bd, struct overlay_test *t)
+{
+	char *dir = xasprintf("%u/tests/%s", t->stage, t->testrun);
+	char *abs = xasprintf("%s/%s", bd->root, dir);
+	char *rel = NULL, *yfile = NULL, *text = NULL;
+	struct ydoc *doc = NULL;
+	struct buf b;
+	size_t len;
+	int rc = 0;
+	buf_init(&b);
+	if (strcmp(t->from, "git") == 0) {
+		char *parent = xasprintf("%s/%u/tests", bd->root, t->stage);
+		rc = mkdir_p(parent) < 0 ? fail_io(bd, parent)
+		                         : fetch_git(bd, t, abs);
+		free(parent);
+	} else if (strcmp(t->from, "url") == 0) {
+		rc = fetch_url(bd, t, abs);
+	} else {
+		struct rval *v = rval_node(ymap_get(t->def, "repository"));
+		rel = xasprintf("%s/%s", dir, t->path);
+		rc = dump_yaml(bd, rel, v);
+		free(rel);
+	}
+	if (rc < 0)
+		goto out;
+
+	yfile = xasprintf("%s/%s", abs, t->path);
+	text = file_read(yfile, &len);
+	struct yerror yerr;
+	if (text)
+		doc = ydoc_parse(text, len, &yerr);
+	if (text == NULL || doc == NULL || ydoc_root(doc) == NULL ||
+	    ydoc_root(doc)->kind != YN_MAP) {
+		diags_add(bd->d, ERR_JOB, 0, 0, "",
+		          "Unable to open test definition '%s': %s", t->path,
+		          text == NULL  ? strerror(errno)
+		          : doc == NULL ? yerr.msg
+		                        : "not a mapping");
+		rc = -1;
+		goto out;
+	}
+	const struct ynode *testdef = ydoc_root(doc);
+	const struct ynode *meta = ymap_get(testdef, "metadata");
+
+	rel = xasprintf("%s/testdef.yaml", dir);
+	rc = dump_yaml(bd, rel, rval_node(testdef));
+	free(rel);
+	rel = xasprintf("%s/uuid", dir);
+	buf_adds(&b, t->uuid);
+	if (rc == 0)
+		rc = put(bd, rel, &b, 0644);
+	free(rel);
+
+	struct rval *m = rval_map();
+	rval_put(m, "os", metadata_value(meta, "os"));
+	rval_put(m, "devices", metadata_value(meta, "devices"));
+	rval_put(m, "environment", metadata_value(meta, "environment"));
+	rval_put(m, "branch_vcs", rval_str(t->from));
+	rval_put(m, "project_name", rval_node(ymap_get(meta, "name")));
+	if (t->commit_id)
+		rval_put(m, "commit_id", rval_str(t->commit_id));
+	rel = xasprintf("%s/testdef_metadata", dir);
+	if (rc == 0)
+		rc = dump_yaml(bd, rel, m);
+	else
+		rval_free(m);
+	free(rel);
+
+	rel = xasprintf("%s/install.sh", dir);
+	if (rc == 0)
+		rc = write_install(bd, t, testdef, rel);
+	free(rel);
+	rel = xasprintf("%s/run.sh", dir);
+	if (rc == 0)
+		rc = write_run(bd, t, testdef, rel);
+	free(rel);
+out:
+	ydoc_free(doc);
+	free(text);
+	free(yfile);
+	free(abs);
+	free(dir);
+	buf_free(&b);
+	return rc;
+}
+
+/* The tar: every file under the build directory, names relative to it,
+ * owned by root as LAVA's are. */
+static int
+pack_dir(struct archive *a, const char *base, const char *rel)
+{
+	char *path = *rel ? xasprintf("%s/%s", base, rel) : xstrdup(base);
+	struct dirent **ents;
+	int n = scandir(path, &ents, NULL, name_cmp), rc = 0;
+	if (n < 0) {
+		free(path);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		if (rc < 0 || strcmp(name, ".") == 0 ||
+		    strcmp(name, "..") == 0) {
+			free(ents[i]);
+			continue;
+		}
+		char *r = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+		char *full = xasprintf("%s/%s", path, name);
+		struct stat st;
+		if (lstat(full, &st) < 0) {
+			rc = -1;
+		} else {
+			struct archive_entry *e = archive_entry_new();
+			archive_entry_copy_stat(e, &st);
+			archive_entry_set_pathname(e, r);
+			archive_entry_set_uid(e, 0);
+			archive_entry_set_gid(e, 0);
+			archive_entry_set_uname(e, "root");
+			archive_entry_set_gname(e, "root");
+			if (S_ISLNK(st.st_mode)) {
+				char target[4096];
+				ssize_t tl =
+				    readlink(full, target, sizeof target - 1);
+				target[tl < 0 ? 0 : tl] = '\0';
+				archive_entry_set_symlink(e, target);
+			}
+			if (archive_write_header(a, e) != ARCHIVE_OK)
+				rc = -1;
+			if (rc == 0 && S_ISREG(st.st_mode)) {
+				size_t len;
+				char *data = file_read(full, &len);
+				if (data == NULL ||
+				    archive_write_data(a, data, len) !=
+				        (la_ssize_t)len)
+					rc = -1;
+				free(data);
+			}
+			archive_entry_free(e);
+			if (rc == 0 && S_ISDIR(st.st_mode))
+				rc = pack_dir(a, base, r);
+		}
+		free(r);
+		free(full);
+		free(ents[i]);
+	}
+	free(ents);
+	free(path);
+	return rc;
+}
+
+static int
+pack(struct build *bd, const char *out_tgz)
+{
+	struct archive *a = archive_write_new();
+	int rc = 0;
+	archive_write_add_filter_gzip(a);
+	archive_write_set_format_pax_restricted(a);
+	if (archive_write_open_filename(a, out_tgz) != ARCHIVE_OK ||
+	    pack_dir(a, bd->tmp, "") < 0 ||
+	    archive_write_close(a) != ARCHIVE_OK)
+		rc = -1;
+	if (rc < 0)
+		diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
+		          "Unable to write the overlay %s: %s", out_tgz,
+		          archive_error_string(a) ? archive_error_string(a)
+		                                  : strerror(errno));
+	archive_write_free(a);
+	return rc;
+}
+
+int
+overlay_build(const struct overlay_spec *spec, const char *out_tgz,
+              struct overlay_layout *lout, struct diags *d)
+{
+	struct overlay_layout l;
+	struct build bd = {.spec = spec, .l = &l, .d = d};
+	const char *tmpdir = getenv("TMPDIR");
+	int rc = 0;
+	if (overlay_layout(spec, &l, d) != 0) {
+		overlay_layout_free(&l);
+		return -1;
+	}
+	bd.tmp = xasprintf("%s/tether-overlay-XXXXXX",
+	                   tmpdir && *tmpdir ? tmpdir : "/tmp");
+	if (mkdtemp(bd.tmp) == NULL) {
+		rc = fail_io(&bd, bd.tmp);
+		goto out;
+	}
+	bd.root = xasprintf("%s%s%s", bd.tmp, *l.results_dir == '/' ? "" : "/",
+	                    l.results_dir);
+	static const char *const dirs[] = {"bin", "tests", "results"};
+	for (size_t i = 0; i < 3 && rc == 0; i++) {
+		char *p = xasprintf("%s/%s", bd.root, dirs[i]);
+		if (mkdir_p(p) < 0)
+			rc = fail_io(&bd, p);
+		free(p);
+	}
+	if (rc == 0)
+		rc = write_helpers(&bd);
+	if (rc == 0)
+		rc = write_environment(&bd);
+	for (size_t i = 0; i < l.ntests && rc == 0; i++)
+		rc = write_test(&bd, &l.tests[i]);
+	for (unsigned s = 0; s < l.nstages && rc == 0; s++) {
+		struct buf b;
+		buf_init(&b);
+		for (size_t i = 0; i < l.ntests; i++)
+			if (l.tests[i].stage == s)
+				buf_printf(&b, "%s\n", l.tests[i].runner_path);
+		char *rel = xasprintf("%u/lava-test-runner.conf", s);
+		rc = put(&bd, rel, &b, 0644);
+		free(rel);
+		buf_free(&b);
+	}
+	if (rc == 0)
+		rc = pack(&bd, out_tgz);
+	rm_rf(bd.tmp);
+out:
+	free(bd.tmp);
+	free(bd.root);
+	if (lout && rc == 0)
+		*lout = l;
+	else
+		overlay_layout_free(&l);
+	return rc;
+}

@@ -1,0 +1,83 @@
+/* overlay.h: the LAVA test-shell overlay of one namespace (spec §4.1), as
+ * the gzip'd tar a deploy puts on the device.
+ *
+ *   lava-<id>/bin/lava-*            share/lava-test-shell, "#!<sh cmd>"
+ *   lava-<id>/environment, secrets  export lines, key=value lines
+ *   lava-<id>/tests/, results/      empty
+ *   lava-<id>/<stage>/lava-test-runner.conf
+ *   lava-<id>/<stage>/tests/<idx>_<name>/  the definition's files, plus
+ *       testdef.yaml, uuid, testdef_metadata, install.sh, run.sh
+ *
+ * <stage> counts the test blocks with definitions in the namespace,
+ * <idx> the definitions across them.  Definitions come from: inline,
+ * git (the git program) and url (file:// only so far: an archive, as
+ * LAVA's url repositories are, unpacked with strip-components). */
+#ifndef TETHER_OVERLAY_H
+#define TETHER_OVERLAY_H
+
+#include <stddef.h>
+
+#include "device.h"
+#include "diag.h"
+#include "util.h"
+#include "yaml.h"
+
+struct overlay_spec {
+	const struct ynode *job; /* the job's root map */
+	const char *ns;          /* namespace; NULL: "common" */
+	const char *job_id;
+	/* NULL: the device's posix.lava_test_results_dir ("%s" or "%d"
+	 * takes the job id), else "/lava-<id>" */
+	const char *results_dir;
+	const struct device *dev; /* may be NULL */
+	const char *share_dir;    /* where the helpers are */
+	/* Level of the deploy's test-definition action: a definition's uuid
+	 * is <job id>_<level>.<4 idx + 1>.  NULL: "1.4" (deploy to:
+	 * overlay). */
+	const char *testdef_level;
+	/* environment: LAVA_DISPATCHER_IP, LAVA_DISPATCHER_PREFIX,
+	 * HTTP_CACHE; NULL leaves the line out ("" for the prefix) */
+	const char *dispatcher_ip, *dispatcher_prefix, *http_cache;
+	/* install.sh: deps-<distro> too; NULL: none */
+	const char *distro;
+};
+
+/* One test definition as the test action needs it later. */
+struct overlay_test {
+	unsigned stage, idx;
+	char *name;        /* "smoke" */
+	char *testrun;     /* "0_smoke": TESTRUN_ID, the result suite */
+	char *runner_path; /* on the device: <results>/<stage>/tests/0_smoke */
+	char *uuid;        /* "<job id>_1.4.1" */
+	char *from, *path;
+	char *repository;        /* NULL for inline */
+	char *revision;          /* NULL when not given */
+	char *commit_id;         /* git: after overlay_build; else NULL */
+	const struct ynode *def; /* the job's definition entry */
+};
+
+struct overlay_layout {
+	char *results_dir; /* "/lava-12" */
+	unsigned nstages;
+	struct overlay_test *tests;
+	size_t ntests;
+};
+
+/* Lists stages and definitions of the namespace without fetching
+ * anything.  Errors (a definition without from/name/path, a name that
+ * repeats or is "lava") go to D as JobError; returns their number. */
+int overlay_layout(const struct overlay_spec *spec, struct overlay_layout *l,
+                   struct diags *d);
+void overlay_layout_free(struct overlay_layout *l);
+
+/* Builds the overlay into OUT_TGZ.  With L not NULL the layout is also
+ * returned (with commit ids).  Returns 0, or -1 with the reason in D
+ * (InfrastructureError "Unable to fetch git repository 'URL'", JobError
+ * "Unable to open test definition 'PATH': ...", ...). */
+int overlay_build(const struct overlay_spec *spec, const char *out_tgz,
+                  struct overlay_layout *l, struct diags *d);
+
+/* Shell quoting as Python's shlex.quote. */
+void overlay_shell_quote(struct buf *b, const char *s);
+
+#endif
