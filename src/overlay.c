@@ -112,8 +112,8 @@ results_dir(const struct overlay_spec *spec)
 static const char *
 sh_cmd(const struct overlay_spec *spec)
 {
-	const char *s = NULL;
-	if (spec->dev) {
+	const char *s = spec->sh_cmd;
+	if (s == NULL && spec->dev) {
 		const struct ynode *n =
 		    device_constant(spec->dev, "lava_test_sh_cmd", "posix");
 		if (n && n->kind == YN_STR)
@@ -993,10 +993,20 @@ out:
 	return rc;
 }
 
+/* Whether directory REL is above the results dir TOP ("var" for
+ * "var/lava-1"): it gets no entry of its own, so that unpacking at / as
+ * root ("tar -C / -xzf") leaves the modes of /var or /tmp alone. */
+static bool
+above(const char *rel, const char *top)
+{
+	size_t n = strlen(rel);
+	return strncmp(top, rel, n) == 0 && top[n] == '/';
+}
+
 /* The tar: every file under the build directory, names relative to it,
  * owned by root as LAVA's are. */
 static int
-pack_dir(struct archive *a, const char *base, const char *rel)
+pack_dir(struct archive *a, const char *base, const char *rel, const char *top)
 {
 	char *path = *rel ? xasprintf("%s/%s", base, rel) : xstrdup(base);
 	struct dirent **ents;
@@ -1032,7 +1042,8 @@ pack_dir(struct archive *a, const char *base, const char *rel)
 				target[tl < 0 ? 0 : tl] = '\0';
 				archive_entry_set_symlink(e, target);
 			}
-			if (archive_write_header(a, e) != ARCHIVE_OK)
+			if (!(S_ISDIR(st.st_mode) && above(r, top)) &&
+			    archive_write_header(a, e) != ARCHIVE_OK)
 				rc = -1;
 			if (rc == 0 && S_ISREG(st.st_mode)) {
 				size_t len;
@@ -1045,7 +1056,7 @@ pack_dir(struct archive *a, const char *base, const char *rel)
 			}
 			archive_entry_free(e);
 			if (rc == 0 && S_ISDIR(st.st_mode))
-				rc = pack_dir(a, base, r);
+				rc = pack_dir(a, base, r, top);
 		}
 		free(r);
 		free(full);
@@ -1060,11 +1071,12 @@ static int
 pack(struct build *bd, const char *out_tgz)
 {
 	struct archive *a = archive_write_new();
+	const char *top = bd->l->results_dir + strspn(bd->l->results_dir, "/");
 	int rc = 0;
 	archive_write_add_filter_gzip(a);
 	archive_write_set_format_pax_restricted(a);
 	if (archive_write_open_filename(a, out_tgz) != ARCHIVE_OK ||
-	    pack_dir(a, bd->tmp, "") < 0 ||
+	    pack_dir(a, bd->tmp, "", top) < 0 ||
 	    archive_write_close(a) != ARCHIVE_OK)
 		rc = -1;
 	if (rc < 0)
@@ -1073,6 +1085,8 @@ pack(struct build *bd, const char *out_tgz)
 		          archive_error_string(a) ? archive_error_string(a)
 		                                  : strerror(errno));
 	archive_write_free(a);
+	if (rc < 0)
+		unlink(out_tgz);
 	return rc;
 }
 

@@ -31,6 +31,9 @@ struct overlay_spec {
 	const char *results_dir;
 	const struct device *dev; /* may be NULL */
 	const char *share_dir;    /* where the helpers are */
+	/* The helpers' "#!": NULL takes the device's posix.lava_test_sh_cmd,
+	 * else /bin/sh (LAVA's deployment data may name another). */
+	const char *sh_cmd;
 	/* Level of the deploy's test-definition action: a definition's uuid
 	 * is <job id>_<level>.<4 idx + 1>.  NULL: "1.4" (deploy to:
 	 * overlay). */
