@@ -551,39 +551,40 @@ run_prog(char *const argv[], struct buf *out)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* from: git, as LAVA's GitHelper.clone: shallow unless a revision is
- * given or shallow: false; .git removed with history: false. */
+/* One clone, as LAVA's GitHelper.clone; the commit checked out goes to
+ * *COMMIT when not NULL.  Errors as LAVA's: InfrastructureError naming
+ * the repository. */
+struct clone_opts {
+	const char *branch, *revision;
+	bool shallow, history, recursive;
+};
+
 static int
-fetch_git(struct build *bd, struct overlay_test *t, const char *dest)
+git_clone(struct build *bd, const char *url, const char *dest,
+          const struct clone_opts *o, char **commit)
 {
-	const struct ynode *def = t->def;
-	const char *branch = map_str(def, "branch");
-	bool shallow =
-	    t->revision == NULL && (ymap_get(def, "shallow") == NULL ||
-	                            ynode_truthy(ymap_get(def, "shallow")));
-	bool history = ymap_get(def, "history") == NULL ||
-	               ynode_truthy(ymap_get(def, "history"));
 	char *argv[12];
 	int n = 0, rc;
 	struct buf out;
 	buf_init(&out);
 	argv[n++] = "git";
 	argv[n++] = "clone";
-	if (ynode_truthy(ymap_get(def, "recursive")))
+	if (o->recursive)
 		argv[n++] = "--recurse-submodules";
-	if (branch) {
+	if (o->branch) {
 		argv[n++] = "-b";
-		argv[n++] = (char *)branch;
+		argv[n++] = (char *)o->branch;
 	}
-	if (shallow)
+	if (o->shallow)
 		argv[n++] = "--depth=1";
-	argv[n++] = t->repository;
+	argv[n++] = (char *)url;
 	argv[n++] = (char *)dest;
 	argv[n] = NULL;
 	rc = run_prog(argv, &out);
-	if (rc == 0 && t->revision) {
-		char *co[] = {"git",      "-C",        (char *)dest,
-		              "checkout", t->revision, NULL};
+	if (rc == 0 && o->revision) {
+		char *co[] = {
+		    "git", "-C", (char *)dest, "checkout", (char *)o->revision,
+		    NULL};
 		rc = run_prog(co, &out);
 	}
 	if (rc == 0) {
@@ -593,10 +594,10 @@ fetch_git(struct build *bd, struct overlay_test *t, const char *dest)
 		rc = run_prog(log, &out);
 		while (out.len && (out.data[out.len - 1] == '\n'))
 			out.data[--out.len] = '\0';
-		if (rc == 0)
-			t->commit_id = xstrdup(out.data ? out.data : "");
+		if (rc == 0 && commit)
+			*commit = xstrdup(out.data ? out.data : "");
 	}
-	if (rc == 0 && !history) {
+	if (rc == 0 && !o->history) {
 		char *git = xasprintf("%s/.git", dest);
 		rm_rf(git);
 		free(git);
@@ -604,10 +605,29 @@ fetch_git(struct build *bd, struct overlay_test *t, const char *dest)
 	buf_free(&out);
 	if (rc != 0) {
 		diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
-		          "Unable to fetch git repository '%s'", t->repository);
+		          "Unable to fetch git repository '%s'", url);
 		return -1;
 	}
 	return 0;
+}
+
+/* from: git: shallow unless a revision is given or shallow: false; .git
+ * removed with history: false. */
+static int
+fetch_git(struct build *bd, struct overlay_test *t, const char *dest)
+{
+	const struct ynode *def = t->def;
+	struct clone_opts o = {
+	    .branch = map_str(def, "branch"),
+	    .revision = t->revision,
+	    .shallow =
+	        t->revision == NULL && (ymap_get(def, "shallow") == NULL ||
+	                                ynode_truthy(ymap_get(def, "shallow"))),
+	    .history = ymap_get(def, "history") == NULL ||
+	               ynode_truthy(ymap_get(def, "history")),
+	    .recursive = ynode_truthy(ymap_get(def, "recursive")),
+	};
+	return git_clone(bd, t->repository, dest, &o, &t->commit_id);
 }
 
 /* from: url: an archive LAVA unpacks with strip-components.  Only
@@ -754,9 +774,106 @@ each_line(struct buf *b, const char *prefix, const struct ynode *list)
 		buf_printf(b, "%s%s\n", prefix, node_str(list->items[i]));
 }
 
+/* A git-repos url, branch or destination may name a parameter: the
+ * definition's params, then the job's parameters, give its value. */
+static const char *
+lookup_param(const struct ynode *testdef, const struct ynode *def,
+             const char *v)
+{
+	const struct ynode *n;
+	if (v == NULL)
+		return NULL;
+	if ((n = ymap_get(ymap_get(def, "parameters"), v)) && n->str)
+		return node_str(n);
+	if ((n = ymap_get(ymap_get(testdef, "params"), v)) && n->str)
+		return node_str(n);
+	return v;
+}
+
+/* Where a git-repos url goes by default: its last component without
+ * ".git" (LAVA drops every ".git" in the url before taking it). */
+static char *
+repo_dir_name(const char *url)
+{
+	struct buf b;
+	buf_init(&b);
+	for (const char *p = url; *p;) {
+		if (strncmp(p, ".git", 4) == 0) {
+			p += 4;
+			continue;
+		}
+		buf_addc(&b, *p++);
+	}
+	char *all = buf_steal(&b);
+	const char *slash = strrchr(all, '/');
+	char *name = xstrdup(slash ? slash + 1 : all);
+	free(all);
+	return name;
+}
+
+/* install: git-repos are cloned here, into the test's directory. */
+static int
+install_git_repos(struct build *bd, struct overlay_test *t,
+                  const struct ynode *testdef, const char *abs)
+{
+	const struct ynode *repos =
+	    ymap_get(ymap_get(testdef, "install"), "git-repos");
+	for (size_t i = 0; repos && repos->kind == YN_SEQ && i < repos->n;
+	     i++) {
+		const struct ynode *r = repos->items[i];
+		struct clone_opts o = {.history = true};
+		const char *url;
+		char *dest;
+		if (r->kind == YN_STR) {
+			url = r->str;
+			dest = repo_dir_name(url);
+		} else if (r->kind == YN_MAP) {
+			url = lookup_param(testdef, t->def, map_str(r, "url"));
+			o.branch =
+			    lookup_param(testdef, t->def, map_str(r, "branch"));
+			if (url == NULL || *url == '\0') {
+				diags_add(bd->d, ERR_TEST, 0, 0, "",
+				          "Invalid git-repos dictionary in "
+				          "install definition.");
+				return -1;
+			}
+			const char *d = map_str(r, "destination");
+			dest = d ? xstrdup(lookup_param(testdef, t->def, d))
+			         : repo_dir_name(url);
+		} else {
+			diags_add(bd->d, ERR_TEST, 0, 0, "",
+			          "Unrecognised git-repos block.");
+			return -1;
+		}
+		if (*dest == '\0' || strchr(dest, '/') ||
+		    strcmp(dest, "..") == 0 || strcmp(dest, ".") == 0) {
+			diags_add(bd->d, ERR_JOB, 0, 0, "",
+			          "Destination path is unacceptable %s", dest);
+			free(dest);
+			return -1;
+		}
+		char *path = xasprintf("%s/%s", abs, dest);
+		free(dest);
+		struct stat st;
+		int rc;
+		if (r->kind == YN_MAP && lstat(path, &st) == 0) {
+			diags_add(bd->d, ERR_TEST, 0, 0, "",
+			          "Cannot mix string and url forms for the "
+			          "same repository.");
+			rc = -1;
+		} else {
+			rc = git_clone(bd, url, path, &o, NULL);
+		}
+		free(path);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 write_install(struct build *bd, struct overlay_test *t,
-              const struct ynode *testdef, const char *rel)
+              const struct ynode *testdef, const char *rel, const char *abs)
 {
 	const struct ynode *inst = ymap_get(testdef, "install");
 	struct buf b;
@@ -797,6 +914,8 @@ write_install(struct build *bd, struct overlay_test *t,
 	}
 	if (rc == 0)
 		rc = put(bd, rel, &b, 0644);
+	if (rc == 0 && !skipped(t->def, "git-repos"))
+		rc = install_git_repos(bd, t, testdef, abs);
 	buf_free(&b);
 	return rc;
 }
@@ -977,7 +1096,7 @@ write_test(struct build *bd, struct overlay_test *t)
 
 	rel = xasprintf("%s/install.sh", dir);
 	if (rc == 0)
-		rc = write_install(bd, t, testdef, rel);
+		rc = write_install(bd, t, testdef, rel, abs);
 	free(rel);
 	rel = xasprintf("%s/run.sh", dir);
 	if (rc == 0)

@@ -608,6 +608,89 @@ test_git(void **state)
 	free(first);
 }
 
+/* install: git-repos cloned into the test's directory: a url string (to
+ * its last component, ".git" dropped), a map whose url is a parameter,
+ * with a branch and a destination; then a destination outside. */
+static void
+test_git_repos(void **state)
+{
+	(void)state;
+	char *first;
+	char *repo = make_repo(&first);
+	sh("ln -s repo '%s/other.git'", tmpdir);
+	char *job = xasprintf(
+	    "actions:\n"
+	    "- test:\n"
+	    "    definitions:\n"
+	    "    - from: inline\n"
+	    "      name: g\n"
+	    "      path: g.yaml\n"
+	    "      parameters: {URL: '%s/other.git'}\n"
+	    "      repository:\n"
+	    "        metadata: {name: g}\n"
+	    "        params: {URL: nowhere}\n"
+	    "        install:\n"
+	    "          git-repos:\n"
+	    "          - %s\n"
+	    "          - {url: URL, branch: feature, destination: feat}\n"
+	    "          - URL\n",
+	    tmpdir, repo);
+	struct unpacked u;
+	struct overlay_layout l;
+	struct diags d;
+	diags_init(&d);
+	/* The last one names a parameter only in a map: a url string
+	 * "URL" that does not exist. */
+	assert_int_equal(build(job, NULL, &u, &l, &d), -1);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].cls, ERR_INFRASTRUCTURE);
+	assert_string_equal(d.v[0].msg, "Unable to fetch git repository 'URL'");
+	diags_free(&d);
+	*strstr(job, "          - URL\n") = '\0';
+	diags_init(&d);
+	int rc = build(job, NULL, &u, &l, &d);
+	if (rc != 0)
+		diags_print(&d, "job", stderr);
+	assert_int_equal(rc, 0);
+	const char *t = member(&u, "lava-1/0/tests/0_g/repo/defs/t.yaml");
+	assert_non_null(t);
+	assert_non_null(strstr(t, "echo v3"));
+	t = member(&u, "lava-1/0/tests/0_g/feat/defs/t.yaml");
+	assert_non_null(t);
+	assert_non_null(strstr(t, "echo feature"));
+	/* install.sh itself has no git-repos line. */
+	char *want = xasprintf("###default parameters from test definition###\n"
+	                       "URL='nowhere'\n"
+	                       "######\n"
+	                       "###test parameters from job submission###\n"
+	                       "URL='%s/other.git'\n"
+	                       "######\n",
+	                       tmpdir);
+	assert_member(&u, "lava-1/0/tests/0_g/install.sh", want);
+	free(want);
+	overlay_layout_free(&l);
+	unpacked_free(&u);
+	diags_free(&d);
+	free(job);
+
+	job = xasprintf("actions:\n"
+	                "- test:\n"
+	                "    definitions:\n"
+	                "    - {from: inline, name: g, path: g.yaml,"
+	                " repository: {metadata: {name: g}, install:"
+	                " {git-repos: [{url: %s, destination: ../up}]}}}\n",
+	                repo);
+	diags_init(&d);
+	assert_int_equal(build(job, NULL, &u, &l, &d), -1);
+	assert_int_equal(d.v[0].cls, ERR_JOB);
+	assert_string_equal(d.v[0].msg,
+	                    "Destination path is unacceptable ../up");
+	diags_free(&d);
+	free(job);
+	free(repo);
+	free(first);
+}
+
 static void
 test_git_missing(void **state)
 {
@@ -798,6 +881,7 @@ main(int argc, char **argv)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_stages, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_git, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_git_repos, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_git_missing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_url, setup, teardown),
 	    cmocka_unit_test(test_layout_errors),
