@@ -190,6 +190,7 @@ overlay_layout(const struct overlay_spec *spec, struct overlay_layout *l,
 			t->stage = l->nstages;
 			t->idx = l->ntests;
 			t->def = def;
+			t->block = test;
 			t->name = xstrdup(name);
 			t->from = xstrdup(from);
 			t->path = xstrdup(path);
@@ -946,10 +947,17 @@ write_run(struct build *bd, struct overlay_test *t, const struct ynode *testdef,
 	const struct ynode *sig = ymap_get(t->def, "lava-signal");
 	bool kmsg = ynode_is_str(sig, "kmsg");
 	long long delay = bd->spec->dev ? bd->spec->dev->delay_test : -1;
-	bool needs_delay =
-	    ynode_truthy(ymap_get(t->def, "needs_character_delay")) &&
-	    delay > 0;
-	char *secs = needs_delay ? xasprintf("%g", (double)delay / 1000) : NULL;
+	/* LAVA's test shell wants the device's test character delay before
+	 * each signal; a docker test shell does not. */
+	bool needs_delay = ymap_get(t->block, "docker") == NULL && delay > 0;
+	char *secs = NULL;
+	if (needs_delay) {
+		/* As Python prints the float delay / 1000: 0.5, 1.0, 0.03 */
+		secs = xasprintf("%lld.%03lld", delay / 1000, delay % 1000);
+		size_t n = strlen(secs);
+		while (secs[n - 1] == '0' && secs[n - 2] != '.')
+			secs[--n] = '\0';
+	}
 	struct buf b;
 	int rc;
 	buf_init(&b);
@@ -959,9 +967,8 @@ write_run(struct build *bd, struct overlay_test *t, const struct ynode *testdef,
 	buf_adds(&b, "UUID=\"$(cat uuid)\"\nset +x\n");
 	if (needs_delay)
 		/* Python prints a float: 0.5, 1.0 */
-		buf_printf(&b, "export CHARACTER_DELAY=%s%s\nsleep %s%s\n",
-		           secs, strchr(secs, '.') ? "" : ".0", secs,
-		           strchr(secs, '.') ? "" : ".0");
+		buf_printf(&b, "export CHARACTER_DELAY=%s\nsleep %s\n", secs,
+		           secs);
 	if (kmsg)
 		buf_adds(&b, "# USE_KMSG\nexport KMSG=true\n"
 		             "echo \"<0><LAVA_SIGNAL_STARTRUN $TESTRUN_ID "
@@ -985,8 +992,7 @@ write_run(struct build *bd, struct overlay_test *t, const struct ynode *testdef,
 	}
 	buf_adds(&b, "set +x\n");
 	if (needs_delay)
-		buf_printf(&b, "sleep %s%s\n", secs,
-		           strchr(secs, '.') ? "" : ".0");
+		buf_printf(&b, "sleep %s\n", secs);
 	if (kmsg)
 		buf_adds(&b, "unset KMSG\n"
 		             "echo \"<0><LAVA_SIGNAL_ENDRUN $TESTRUN_ID "

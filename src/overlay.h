@@ -53,10 +53,11 @@ struct overlay_test {
 	char *runner_path; /* on the device: <results>/<stage>/tests/0_smoke */
 	char *uuid;        /* "<job id>_1.4.1" */
 	char *from, *path;
-	char *repository;        /* NULL for inline */
-	char *revision;          /* NULL when not given */
-	char *commit_id;         /* git: after overlay_build; else NULL */
-	const struct ynode *def; /* the job's definition entry */
+	char *repository;          /* NULL for inline */
+	char *revision;            /* NULL when not given */
+	char *commit_id;           /* git: after overlay_build; else NULL */
+	const struct ynode *def;   /* the job's definition entry */
+	const struct ynode *block; /* its test action's parameters */
 };
 
 struct overlay_layout {

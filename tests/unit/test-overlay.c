@@ -389,6 +389,7 @@ static const char stages_device[] =
     "  interfaces: {target: {ip: 10.0.0.2, mac: '00:11'}}\n"
     "environment: {DEV: 1}\n"
     "storage_info: [{SATA: /dev/sda}]\n"
+    "character_delays: {test: 30}\n"
     "commands: {connect: telnet localhost 7000}\n"
     "actions: {deploy: {methods: {overlay: }}, boot: {connections: {serial: }, "
     "methods: {minimal: }}}\n"
@@ -462,6 +463,8 @@ test_stages(void **state)
 	    "cd /var/lava-1/0/tests/0_first\n"
 	    "UUID=\"$(cat uuid)\"\n"
 	    "set +x\n"
+	    "export CHARACTER_DELAY=0.03\n"
+	    "sleep 0.03\n"
 	    "# USE_KMSG\n"
 	    "export KMSG=true\n"
 	    "echo \"<0><LAVA_SIGNAL_STARTRUN $TESTRUN_ID $UUID>\" > /dev/kmsg\n"
@@ -469,6 +472,7 @@ test_stages(void **state)
 	    "lava-test-case sum --shell awk '{print \\$1}' $2x \\$3\n"
 	    "echo $1\n"
 	    "set +x\n"
+	    "sleep 0.03\n"
 	    "unset KMSG\n"
 	    "echo \"<0><LAVA_SIGNAL_ENDRUN $TESTRUN_ID $UUID>\" > /dev/kmsg\n",
 	    pre);
