@@ -142,6 +142,21 @@ overlay_layout_free(struct overlay_layout *l)
 	memset(l, 0, sizeof *l);
 }
 
+/* Whether PATH is absolute or has a ".." component: a definition's path
+ * is written (inline) or read on the dispatcher, inside the overlay. */
+static bool
+path_escapes(const char *path)
+{
+	if (*path == '/')
+		return true;
+	for (const char *p = path;; p++) {
+		if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
+			return true;
+		if ((p = strchr(p, '/')) == NULL)
+			return false;
+	}
+}
+
 int
 overlay_layout(const struct overlay_spec *spec, struct overlay_layout *l,
                struct diags *d)
@@ -183,6 +198,34 @@ overlay_layout(const struct overlay_spec *spec, struct overlay_layout *l,
 					    d, ERR_JOB, def->line, def->col, "",
 					    "Test definition names need to "
 					    "be unique.");
+			if (path_escapes(path))
+				/* It is written or read on the dispatcher. */
+				diags_add(d, ERR_JOB, def->line, def->col, "",
+				          "Test definition path '%s' leaves "
+				          "the test's directory",
+				          path);
+			const struct ynode *skip =
+			    ymap_get(def, "skip_install");
+			for (size_t k = 0;
+			     skip && k < (skip->kind == YN_SEQ ? skip->n : 1);
+			     k++) {
+				static const char *const ok[] = {
+				    "keys",  "sources",   "deps",
+				    "steps", "git-repos", "all"};
+				const struct ynode *v = skip->kind == YN_SEQ
+				                            ? skip->items[k]
+				                            : skip;
+				bool known = false;
+				for (size_t o = 0; o < 6; o++)
+					known |= ynode_is_str(v, ok[o]);
+				if (!known) {
+					diags_add(d, ERR_JOB, v->line, v->col,
+					          "",
+					          "Unrecognised skip_install "
+					          "value");
+					break;
+				}
+			}
 			l->tests = xreallocarray(l->tests, l->ntests + 1,
 			                         sizeof *l->tests);
 			struct overlay_test *t = &l->tests[l->ntests];

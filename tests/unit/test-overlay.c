@@ -804,19 +804,33 @@ test_layout_errors(void **state)
 	    "    - {from: inline, name: a, path: a.yaml, repository: {}}\n"
 	    "    - {from: inline, name: a, path: a.yaml, repository: {}}\n"
 	    "    - {from: inline, name: lava, path: a.yaml, repository: {}}\n"
-	    "    - {from: svn, name: b, path: a.yaml, repository: x}\n";
+	    "    - {from: svn, name: b, path: a.yaml, repository: x}\n"
+	    "    - {from: inline, name: c, path: ../../x.yaml, repository: "
+	    "{}}\n"
+	    "    - {from: inline, name: d, path: x/../../y, repository: {}}\n"
+	    "    - {from: inline, name: e, path: /etc/x, repository: {}}\n"
+	    "    - {from: inline, name: f, path: x..y/a..b, repository: {},"
+	    " skip_install: [deps, everything]}\n";
 	struct yerror err;
 	struct ydoc *doc = ydoc_parse(job, strlen(job), &err);
 	struct overlay_spec spec = {.job = ydoc_root(doc), .job_id = "7"};
 	struct overlay_layout l;
 	struct diags d;
 	diags_init(&d);
-	assert_int_equal(overlay_layout(&spec, &l, &d), 3);
+	assert_int_equal(overlay_layout(&spec, &l, &d), 7);
 	assert_string_equal(d.v[0].msg,
 	                    "Test definition names need to be unique.");
 	assert_int_equal(d.v[1].cls, ERR_TEST);
 	assert_string_equal(d.v[2].msg, "No repository type 'svn' available "
 	                                "on the dispatcher.");
+	assert_string_equal(d.v[3].msg, "Test definition path '../../x.yaml' "
+	                                "leaves the test's directory");
+	assert_string_equal(d.v[4].msg, "Test definition path 'x/../../y' "
+	                                "leaves the test's directory");
+	assert_string_equal(d.v[5].msg, "Test definition path '/etc/x' "
+	                                "leaves the test's directory");
+	assert_string_equal(d.v[6].msg, "Unrecognised skip_install value");
+	assert_int_equal(l.ntests, 8);
 	assert_string_equal(l.results_dir, "/lava-7");
 	overlay_layout_free(&l);
 	diags_free(&d);
