@@ -45,6 +45,8 @@ py_str(struct buf *b, const struct ynode *n)
 		return;
 	if (n->kind == YN_BOOL)
 		buf_adds(b, n->v.b ? "True" : "False");
+	else if (n->kind == YN_INT && !n->big)
+		buf_printf(b, "%lld", n->v.i); /* 0x10, 017: as Python reads */
 	else
 		buf_adds(b, node_str(n));
 }
@@ -484,7 +486,7 @@ export_data(struct buf *b, const struct ynode *n, const char *prefix)
 	if (n->kind == YN_BOOL)
 		buf_adds(b, n->v.b ? "1" : "0");
 	else if (n->kind == YN_INT)
-		buf_adds(b, n->str);
+		py_str(b, n);
 	else
 		overlay_shell_quote(b, node_str(n));
 	buf_addc(b, '\n');

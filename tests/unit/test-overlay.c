@@ -339,7 +339,7 @@ test_inline_sample(void **state)
  * and the device, secrets, $N escaping, a device's own shell and
  * results dir. */
 static const char stages_job[] =
-    "environment: {FOO: bar baz, N: 3, ON: true, L: [a, \"it's\"]}\n"
+    "environment: {FOO: bar baz, N: 0x10, ON: true, L: [a, \"it's\"]}\n"
     "secrets: {TOKEN: s3cret}\n"
     "tags: [t1]\n"
     "actions:\n"
@@ -355,7 +355,7 @@ static const char stages_job[] =
     "      repository:\n"
     "        metadata: {format: Lava-Test Test Definition 1.0, name: "
     "first, os: [debian]}\n"
-    "        params: {A: 1, B: null}\n"
+    "        params: {A: 017, B: null}\n"
     "        parameters: {C: c}\n"
     "        install:\n"
     "          keys: [k1]\n"
@@ -427,7 +427,7 @@ test_stages(void **state)
 	              "export DEV=1\n"
 	              "export LAVA_STORAGE_INFO_0_SATA=/dev/sda\n"
 	              "export FOO='bar baz'\n"
-	              "export N=3\n"
+	              "export N=16\n"
 	              "export ON=1\n"
 	              "export L_0=a\n"
 	              "export L_1='it'\"'\"'s'\n"
@@ -438,7 +438,7 @@ test_stages(void **state)
 	              "export LAVA_DEVICE_HOSTNAME=board1\n"
 	              "export LAVA_DEVICE_TYPE=bbb\n");
 	const char *pre = "###default parameters from test definition###\n"
-	                  "A='1'\n"
+	                  "A='15'\n"
 	                  "B=''\n"
 	                  "C='c'\n"
 	                  "######\n"
