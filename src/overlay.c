@@ -159,6 +159,65 @@ path_escapes(const char *path)
 	}
 }
 
+/* skip_install: a list of "keys", "sources", "deps", "steps",
+ * "git-repos", "all". */
+static void
+check_skip_install(const struct ynode *skip, struct diags *d)
+{
+	static const char *const known[] = {"keys",  "sources",   "deps",
+	                                    "steps", "git-repos", "all"};
+	size_t n = skip == NULL ? 0 : skip->kind == YN_SEQ ? skip->n : 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct ynode *v =
+		    skip->kind == YN_SEQ ? skip->items[i] : skip;
+		bool ok = false;
+		for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+			ok |= ynode_is_str(v, known[k]);
+		if (!ok) {
+			diags_add(d, ERR_JOB, v->line, v->col, "",
+			          "Unrecognised skip_install value");
+			return;
+		}
+	}
+}
+
+/* What LAVA's repository actions check before fetching anything. */
+static void
+check_definition(const struct overlay_layout *l, const struct ynode *def,
+                 const char *from, const char *name, const char *path,
+                 struct diags *d)
+{
+	const struct ynode *repo = ymap_get(def, "repository");
+	int line = def->line, col = def->col;
+	if (strcmp(name, "lava") == 0)
+		diags_add(d, ERR_TEST, line, col, "",
+		          "The \"lava\" test definition name is reserved.");
+	for (size_t j = 0; j < l->ntests; j++)
+		if (strcmp(l->tests[j].name, name) == 0)
+			diags_add(d, ERR_JOB, line, col, "",
+			          "Test definition names need to be unique.");
+	if (path_escapes(path))
+		diags_add(d, ERR_JOB, line, col, "",
+		          "Test definition path '%s' leaves the test's "
+		          "directory",
+		          path);
+	check_skip_install(ymap_get(def, "skip_install"), d);
+	if (strcmp(from, "inline") == 0) {
+		if (repo == NULL || repo->kind != YN_MAP)
+			diags_add(d, ERR_JOB, line, col, "",
+			          "Invalid inline definition in %s", name);
+	} else if (strcmp(from, "git") == 0 || strcmp(from, "url") == 0) {
+		if (repo == NULL || repo->kind != YN_STR)
+			diags_add(d, ERR_JOB, line, col, "",
+			          "Missing repository for %s", name);
+	} else {
+		diags_add(d, ERR_JOB, line, col, "",
+		          "No repository type '%s' available on the "
+		          "dispatcher.",
+		          from);
+	}
+}
+
 int
 overlay_layout(const struct overlay_spec *spec, struct overlay_layout *l,
                struct diags *d)
@@ -181,59 +240,19 @@ overlay_layout(const struct overlay_spec *spec, struct overlay_layout *l,
 			const char *from = map_str(def, "from");
 			const char *name = map_str(def, "name");
 			const char *path = map_str(def, "path");
-			const struct ynode *repo = ymap_get(def, "repository");
 			if (from == NULL || name == NULL || path == NULL) {
-				diags_add(
-				    d, ERR_JOB, def->line, def->col, "",
-				    "test definition needs from, name and "
-				    "path");
+				diags_add(d, ERR_JOB, def->line, def->col, "",
+				          "test definition needs from, name "
+				          "and path");
 				continue;
 			}
-			if (strcmp(name, "lava") == 0)
-				diags_add(
-				    d, ERR_TEST, def->line, def->col, "",
-				    "The \"lava\" test definition name is "
-				    "reserved.");
-			for (size_t j = 0; j < l->ntests; j++)
-				if (strcmp(l->tests[j].name, name) == 0)
-					diags_add(
-					    d, ERR_JOB, def->line, def->col, "",
-					    "Test definition names need to "
-					    "be unique.");
-			if (path_escapes(path))
-				/* It is written or read on the dispatcher. */
-				diags_add(d, ERR_JOB, def->line, def->col, "",
-				          "Test definition path '%s' leaves "
-				          "the test's directory",
-				          path);
-			const struct ynode *skip =
-			    ymap_get(def, "skip_install");
-			for (size_t k = 0;
-			     skip && k < (skip->kind == YN_SEQ ? skip->n : 1);
-			     k++) {
-				static const char *const ok[] = {
-				    "keys",  "sources",   "deps",
-				    "steps", "git-repos", "all"};
-				const struct ynode *v = skip->kind == YN_SEQ
-				                            ? skip->items[k]
-				                            : skip;
-				bool known = false;
-				for (size_t o = 0; o < 6; o++)
-					known |= ynode_is_str(v, ok[o]);
-				if (!known) {
-					diags_add(d, ERR_JOB, v->line, v->col,
-					          "",
-					          "Unrecognised skip_install "
-					          "value");
-					break;
-				}
-			}
+			check_definition(l, def, from, name, path, d);
 			l->tests = xreallocarray(l->tests, l->ntests + 1,
 			                         sizeof *l->tests);
-			struct overlay_test *t = &l->tests[l->ntests];
+			struct overlay_test *t = &l->tests[l->ntests++];
 			memset(t, 0, sizeof *t);
 			t->stage = l->nstages;
-			t->idx = l->ntests;
+			t->idx = (unsigned)(l->ntests - 1);
 			t->def = def;
 			t->block = test;
 			t->name = xstrdup(name);
@@ -245,32 +264,13 @@ overlay_layout(const struct overlay_spec *spec, struct overlay_layout *l,
 			              t->stage, t->testrun);
 			t->uuid = xasprintf("%s_%s.%u", spec->job_id, level,
 			                    4 * t->idx + 1);
+			const struct ynode *repo = ymap_get(def, "repository");
 			if (strcmp(from, "inline") != 0 && repo &&
 			    repo->kind == YN_STR)
 				t->repository = xstrdup(repo->str);
 			const struct ynode *rev = ymap_get(def, "revision");
 			if (rev && ynode_is_scalar(rev) && rev->str)
 				t->revision = xstrdup(rev->str);
-			l->ntests++;
-			if (strcmp(from, "inline") == 0) {
-				if (repo == NULL || repo->kind != YN_MAP)
-					diags_add(
-					    d, ERR_JOB, def->line, def->col, "",
-					    "Invalid inline definition in "
-					    "%s",
-					    name);
-			} else if (strcmp(from, "git") == 0 ||
-			           strcmp(from, "url") == 0) {
-				if (t->repository == NULL)
-					diags_add(
-					    d, ERR_JOB, def->line, def->col, "",
-					    "Missing repository for %s", name);
-			} else {
-				diags_add(d, ERR_JOB, def->line, def->col, "",
-				          "No repository type '%s' available "
-				          "on the dispatcher.",
-				          from);
-			}
 		}
 		l->nstages++;
 	}
