@@ -1076,6 +1076,19 @@ metadata_value(const struct ynode *meta, const char *key)
 	return n ? rval_node(n) : rval_str("");
 }
 
+/* Whether PATH, symlinks resolved, is inside DIR (or missing: the
+ * reading fails later with its own message). */
+static bool
+inside(const char *path, const char *dir)
+{
+	char *rp = realpath(path, NULL), *rd = realpath(dir, NULL);
+	bool ok = rp == NULL || (rd && strncmp(rp, rd, strlen(rd)) == 0 &&
+	                         rp[strlen(rd)] == '/');
+	free(rp);
+	free(rd);
+	return ok;
+}
+
 static int
 write_test(struct build *bd, struct overlay_test *t)
 {
@@ -1104,6 +1117,16 @@ write_test(struct build *bd, struct overlay_test *t)
 		goto out;
 
 	yfile = xasprintf("%s/%s", abs, t->path);
+	if (!inside(yfile, abs)) {
+		/* A symlink in a repository must not read the dispatcher's
+		 * files into the overlay. */
+		diags_add(bd->d, ERR_JOB, 0, 0, "",
+		          "Test definition path '%s' leaves the test's "
+		          "directory",
+		          t->path);
+		rc = -1;
+		goto out;
+	}
 	text = file_read(yfile, &len);
 	struct yerror yerr;
 	if (text)

@@ -791,6 +791,24 @@ test_url(void **state)
 	                 -1);
 	assert_int_equal(d.v[0].cls, ERR_JOB);
 	diags_free(&d);
+
+	/* A definition that is a symlink out of the archive. */
+	sh("set -e; cd '%s'; mkdir -p s; printf 'metadata: {name: x}\\n' >"
+	   " outside.yaml; ln -s '%s/outside.yaml' s/t.yaml; tar -czf s.tgz s",
+	   tmpdir, tmpdir);
+	job = xasprintf("actions:\n"
+	                "- test:\n"
+	                "    definitions:\n"
+	                "    - {from: url, name: u, path: s/t.yaml,"
+	                " repository: 'file://%s/s.tgz'}\n",
+	                tmpdir);
+	diags_init(&d);
+	assert_int_equal(build(job, NULL, &u, &l, &d), -1);
+	assert_int_equal(d.v[0].cls, ERR_JOB);
+	assert_string_equal(d.v[0].msg, "Test definition path 's/t.yaml' "
+	                                "leaves the test's directory");
+	diags_free(&d);
+	free(job);
 }
 
 static void
