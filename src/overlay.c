@@ -138,6 +138,7 @@ overlay_layout_free(struct overlay_layout *l)
 		free(t->repository);
 		free(t->revision);
 		free(t->commit_id);
+		free(t->testdef_text);
 	}
 	free(l->tests);
 	free(l->results_dir);
@@ -1143,6 +1144,8 @@ write_test(struct build *bd, struct overlay_test *t)
 	}
 	const struct ynode *testdef = ydoc_root(doc);
 	const struct ynode *meta = ymap_get(testdef, "metadata");
+	t->testdef_text = xstrndup(text, len);
+	t->testdef_len = len;
 
 	rel = xasprintf("%s/testdef.yaml", dir);
 	rc = dump_yaml(bd, rel, rval_node(testdef));

@@ -53,9 +53,13 @@ struct overlay_test {
 	char *runner_path; /* on the device: <results>/<stage>/tests/0_smoke */
 	char *uuid;        /* "<job id>_1.4.1" */
 	char *from, *path;
-	char *repository;          /* NULL for inline */
-	char *revision;            /* NULL when not given */
-	char *commit_id;           /* git: after overlay_build; else NULL */
+	char *repository; /* NULL for inline */
+	char *revision;   /* NULL when not given */
+	char *commit_id;  /* git: after overlay_build; else NULL */
+	/* After overlay_build: the definition file as read (its parse
+	 * patterns, fixupdict and expected cases are the test action's) */
+	char *testdef_text;
+	size_t testdef_len;
 	const struct ynode *def;   /* the job's definition entry */
 	const struct ynode *block; /* its test action's parameters */
 };

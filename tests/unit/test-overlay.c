@@ -330,6 +330,8 @@ test_inline_sample(void **state)
 	assert_string_equal(l.tests[0].runner_path,
 	                    "/lava-1/0/tests/0_smoke-inline");
 	assert_null(l.tests[0].repository);
+	assert_int_equal(l.tests[0].testdef_len, 475);
+	assert_string_equal(l.tests[0].testdef_text, def);
 	overlay_layout_free(&l);
 	unpacked_free(&u);
 	diags_free(&d);
