@@ -3,7 +3,7 @@
 # Idempotent; run as root.  With --bench, also what the benchmarks compare
 # against (Python's voluptuous and Jinja2).
 set -e
-pkgs="build-essential pkg-config clang libyaml-dev libpcre2-dev libcmocka-dev python3 python3-yaml libarchive-dev inetutils-telnet procps busybox"
+pkgs="build-essential pkg-config clang libyaml-dev libpcre2-dev libcmocka-dev python3 python3-yaml libarchive-dev git inetutils-telnet procps busybox"
 [ "$1" = "--bench" ] && pkgs="$pkgs python3-voluptuous python3-jinja2"
 missing=""
 for p in $pkgs; do
