@@ -420,12 +420,15 @@ static int
 write_helpers(struct build *bd)
 {
 	struct dirent **ents;
-	int n = scandir(bd->spec->share_dir, &ents, NULL, name_cmp);
+	int n = bd->spec->share_dir
+	            ? scandir(bd->spec->share_dir, &ents, NULL, name_cmp)
+	            : (errno = ENOENT, -1);
 	int rc = 0;
 	if (n < 0) {
 		diags_add(bd->d, ERR_BUG, 0, 0, "",
 		          "No test shell helpers in %s: %s",
-		          bd->spec->share_dir, strerror(errno));
+		          bd->spec->share_dir ? bd->spec->share_dir : "(none)",
+		          strerror(errno));
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
