@@ -37,13 +37,64 @@ map_str(const struct ynode *map, const char *key)
 	return n != NULL && n->kind == YN_STR ? n->str : NULL;
 }
 
-/* Python's str() of a scalar, as run.sh's "NAME='value'" lines take it. */
+static void py_str(struct buf *b, const struct ynode *n);
+
+/* Python's repr() of a str: quotes and escapes as Python chooses them. */
+static void
+py_repr_str(struct buf *b, const char *s)
+{
+	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+	buf_addc(b, q);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == q || *p == '\\')
+			buf_printf(b, "\\%c", *p);
+		else if (*p == '\n')
+			buf_adds(b, "\\n");
+		else if (*p == '\r')
+			buf_adds(b, "\\r");
+		else if (*p == '\t')
+			buf_adds(b, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_printf(b, "\\x%02x", *p);
+		else
+			buf_addc(b, (char)*p);
+	}
+	buf_addc(b, q);
+}
+
+/* Python's repr() of an item of a list or dict. */
+static void
+py_repr(struct buf *b, const struct ynode *n)
+{
+	if (n == NULL || n->kind == YN_NULL)
+		buf_adds(b, "None");
+	else if (n->kind == YN_STR)
+		py_repr_str(b, n->str);
+	else
+		py_str(b, n);
+}
+
+/* Python's str() of a value, as run.sh's "NAME='value'" lines take it
+ * (None is "" there). */
 static void
 py_str(struct buf *b, const struct ynode *n)
 {
 	if (n == NULL || n->kind == YN_NULL)
 		return;
-	if (n->kind == YN_BOOL)
+	if (n->kind == YN_SEQ || n->kind == YN_MAP) {
+		bool seq = n->kind == YN_SEQ;
+		buf_addc(b, seq ? '[' : '{');
+		for (size_t i = 0; i < n->n; i++) {
+			if (i)
+				buf_adds(b, ", ");
+			if (!seq) {
+				py_repr(b, n->keys[i]);
+				buf_adds(b, ": ");
+			}
+			py_repr(b, seq ? n->items[i] : n->vals[i]);
+		}
+		buf_addc(b, seq ? ']' : '}');
+	} else if (n->kind == YN_BOOL)
 		buf_adds(b, n->v.b ? "True" : "False");
 	else if (n->kind == YN_INT && !n->big)
 		buf_printf(b, "%lld", n->v.i); /* 0x10, 017: as Python reads */
