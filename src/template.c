@@ -2041,8 +2041,9 @@ parse_for(struct parser *p, int line)
 	return expect_block_end(p) < 0 ? NULL : n;
 }
 
+/* A node of KIND named by the next token, which must be a name. */
 static struct node *
-parse_set(struct parser *p, int line)
+parse_named_node(struct parser *p, enum nkind kind, int line)
 {
 	struct token *t = cur(p);
 	if (t->type != T_NAME) {
@@ -2050,9 +2051,18 @@ parse_set(struct parser *p, int line)
 		return NULL;
 	}
 	advance(p);
-	struct node *n = node_new(p, N_SET, line);
+	struct node *n = node_new(p, kind, line);
 	n->s = arena_strndup(p->a, t->s, t->len);
 	n->len = t->len;
+	return n;
+}
+
+static struct node *
+parse_set(struct parser *p, int line)
+{
+	struct node *n = parse_named_node(p, N_SET, line);
+	if (n == NULL)
+		return NULL;
 	if (skip_op(p, "=")) {
 		if ((n->e = parse_expression(p, true)) == NULL ||
 		    expect_block_end(p) < 0)
@@ -2076,15 +2086,9 @@ parse_set(struct parser *p, int line)
 static struct node *
 parse_block(struct parser *p, int line)
 {
-	struct token *t = cur(p);
-	if (t->type != T_NAME) {
-		unexpected(p);
+	struct node *n = parse_named_node(p, N_BLOCK, line);
+	if (n == NULL)
 		return NULL;
-	}
-	advance(p);
-	struct node *n = node_new(p, N_BLOCK, line);
-	n->s = arena_strndup(p->a, t->s, t->len);
-	n->len = t->len;
 	for (size_t i = 0; i < p->t->nblocks; i++)
 		if (strcmp(p->t->blocks[i].name, n->s) == 0) {
 			parse_fail(p, line, "block '%s' defined twice", n->s);
