@@ -50,7 +50,7 @@ $(B)/tether-sim: $(SIM_SRC) $(wildcard sim/*.h) $(B)/libtether.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(SIM_SRC) $(B)/libtether.a $(LDLIBS) -lutil
 
-$(B)/tests/%: tests/unit/%.c $(B)/libtether.a $(wildcard src/*.h)
+$(B)/tests/%: tests/unit/%.c $(B)/libtether.a $(wildcard src/*.h tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libtether.a $(LDLIBS) $(CMOCKA_LIBS)
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "lava-schema.h"
+#include "schema-corpus.h"
 #include "util.h"
 
 struct boot_case {
@@ -403,87 +404,39 @@ corpus_modes(const char *job, size_t index)
 	return "";
 }
 
+struct corpus_count {
+	int blocks, rejects;
+};
+
+static void
+check_boot_block(const char *job, size_t i, const char *type,
+		 const struct ynode *b, void *arg)
+{
+	struct corpus_count *count = arg;
+	if (strcmp(type, "boot") != 0)
+		return;
+	const struct ynode *m = ymap_get(b, "method");
+	assert_non_null(m);
+	const struct schema *s = lava_schema_boot(m->str);
+	if (s == NULL)
+		fail_msg("%s: boot %zu: no schema for '%s'", job, i, m->str);
+	char *what = xasprintf("%s: boot %zu (%s)", job, i, m->str);
+	count->rejects += corpus_check_block(s, b, corpus_modes(job, i), what);
+	free(what);
+	count->blocks++;
+}
+
 /* Every boot block of the corpus jobs in verdicts.tsv: valid unless LAVA
  * rejects it (corpus_rejects). */
 static void
 test_corpus(void **state)
 {
 	(void)state;
-	const char *shared = getenv("SHARED");
-	char *path;
-	if (asprintf(&path, "%s/corpus/lava/verdicts.tsv",
-		     shared ? shared : "../shared") < 0)
-		fail();
-	FILE *tsv = fopen(path, "r");
-	free(path);
-	if (tsv == NULL)
-		skip();
-	char line[1024];
-	int blocks = 0, rejects = 0;
-	while (fgets(line, sizeof line, tsv)) {
-		char *tab = strchr(line, '\t');
-		if (tab == NULL || strncmp(line, "jobs/", 5) != 0)
-			continue;
-		*tab = '\0';
-		const char *job = line + 5;
-		if (asprintf(&path, "%s/corpus/lava/jobs/%s",
-			     shared ? shared : "../shared", job) < 0)
-			fail();
-		size_t len = 0;
-		char *text = file_read(path, &len);
-		if (text == NULL)
-			fail_msg("cannot read %s", path);
-		struct yerror err;
-		struct ydoc *doc = ydoc_parse(text, len, &err);
-		if (doc == NULL)
-			fail_msg("%s: %s", path, err.msg);
-		free(path);
-		const struct ynode *actions =
-			ymap_get(ydoc_root(doc), "actions");
-		for (size_t i = 0; actions && i < actions->n; i++) {
-			const struct ynode *b =
-				ymap_get(actions->items[i], "boot");
-			if (b == NULL)
-				continue;
-			const struct ynode *m = ymap_get(b, "method");
-			assert_non_null(m);
-			const struct schema *s = lava_schema_boot(m->str);
-			if (s == NULL)
-				fail_msg("%s: boot %zu: no schema for '%s'",
-					 job, i, m->str);
-			const char *modes = corpus_modes(job, i);
-			for (int strict = 0; strict < 2; strict++) {
-				struct diags d;
-				diags_init(&d);
-				struct schema_ctx ctx;
-				schema_ctx_init(&ctx, &d, ERR_JOB, strict);
-				int n = schema_validate(&ctx, s, b);
-				schema_ctx_free(&ctx);
-				bool want = strchr(modes, strict ? 'S' : 'N');
-				if ((n > 0) != want) {
-					for (size_t j = 0; j < d.n; j++)
-						print_error("  %s: %s\n",
-							    d.v[j].path,
-							    d.v[j].msg);
-					fail_msg("%s: boot %zu (%s), %s: %d "
-						 "errors, LAVA says %s",
-						 job, i, m->str,
-						 strict ? "strict"
-							: "non-strict",
-						 n, want ? "invalid" : "valid");
-				}
-				rejects += n > 0;
-				diags_free(&d);
-			}
-			blocks++;
-		}
-		ydoc_free(doc);
-		free(text);
-	}
-	fclose(tsv);
+	struct corpus_count count = {0, 0};
+	corpus_each_block(check_boot_block, &count);
 	/* 198 boot blocks in 168 jobs; 26 verdicts of invalid among them. */
-	assert_int_equal(blocks, 198);
-	assert_int_equal(rejects, 26);
+	assert_int_equal(count.blocks, 198);
+	assert_int_equal(count.rejects, 26);
 }
 
 int

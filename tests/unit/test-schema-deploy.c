@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "lava-schema.h"
+#include "schema-corpus.h"
 #include "util.h"
 
 enum block_kind { DEPLOY, TEST, COMMAND };
@@ -732,87 +733,39 @@ action_schema(const char *type, const struct ynode *b, const char **name)
 	return lava_schema_test(*name);
 }
 
+struct corpus_count {
+	int blocks, rejects;
+};
+
+static void
+check_block(const char *job, size_t i, const char *type,
+	    const struct ynode *b, void *arg)
+{
+	struct corpus_count *count = arg;
+	const char *name;
+	if (strcmp(type, "boot") == 0)
+		return;
+	const struct schema *s = action_schema(type, b, &name);
+	if (s == NULL)
+		fail_msg("%s: %s %zu: no schema for '%s'", job, type, i, name);
+	char *what = xasprintf("%s: %s %zu (%s)", job, type, i, name);
+	count->rejects += corpus_check_block(s, b, corpus_modes(job, i), what);
+	free(what);
+	count->blocks++;
+}
+
 /* Every deploy, test and command block of the corpus jobs in
  * verdicts.tsv: valid unless LAVA rejects it (corpus_rejects). */
 static void
 test_corpus(void **state)
 {
 	(void)state;
-	const char *shared = getenv("SHARED");
-	char *path;
-	if (asprintf(&path, "%s/corpus/lava/verdicts.tsv",
-		     shared ? shared : "../shared") < 0)
-		fail();
-	FILE *tsv = fopen(path, "r");
-	free(path);
-	if (tsv == NULL)
-		skip();
-	char line[1024];
-	int blocks = 0, rejects = 0;
-	while (fgets(line, sizeof line, tsv)) {
-		char *tab = strchr(line, '\t');
-		if (tab == NULL || strncmp(line, "jobs/", 5) != 0)
-			continue;
-		*tab = '\0';
-		const char *job = line + 5;
-		if (asprintf(&path, "%s/corpus/lava/jobs/%s",
-			     shared ? shared : "../shared", job) < 0)
-			fail();
-		size_t len = 0;
-		char *text = file_read(path, &len);
-		if (text == NULL)
-			fail_msg("cannot read %s", path);
-		struct yerror err;
-		struct ydoc *doc = ydoc_parse(text, len, &err);
-		if (doc == NULL)
-			fail_msg("%s: %s", path, err.msg);
-		free(path);
-		const struct ynode *actions =
-			ymap_get(ydoc_root(doc), "actions");
-		for (size_t i = 0; actions && i < actions->n; i++) {
-			const struct ynode *item = actions->items[i];
-			const char *type = item->keys[0]->str, *name;
-			const struct ynode *b = item->vals[0];
-			if (strcmp(type, "boot") == 0)
-				continue;
-			const struct schema *s = action_schema(type, b, &name);
-			if (s == NULL)
-				fail_msg("%s: %s %zu: no schema for '%s'", job,
-					 type, i, name);
-			const char *modes = corpus_modes(job, i);
-			for (int strict = 0; strict < 2; strict++) {
-				struct diags d;
-				diags_init(&d);
-				struct schema_ctx ctx;
-				schema_ctx_init(&ctx, &d, ERR_JOB, strict);
-				int n = schema_validate(&ctx, s, b);
-				schema_ctx_free(&ctx);
-				bool want = strchr(modes, strict ? 'S' : 'N');
-				if ((n > 0) != want) {
-					for (size_t j = 0; j < d.n; j++)
-						print_error("  %s: %s\n",
-							    d.v[j].path,
-							    d.v[j].msg);
-					fail_msg("%s: %s %zu (%s), %s: %d "
-						 "errors, LAVA says %s",
-						 job, type, i, name,
-						 strict ? "strict"
-							: "non-strict",
-						 n, want ? "invalid" : "valid");
-				}
-				rejects += n > 0;
-				diags_free(&d);
-			}
-			blocks++;
-		}
-		ydoc_free(doc);
-		free(text);
-	}
-	fclose(tsv);
+	struct corpus_count count = {0, 0};
+	corpus_each_block(check_block, &count);
 	/* 192 deploy, 146 test and 7 command blocks in 168 jobs; 42
 	 * verdicts of invalid among them. */
-	assert_int_equal(blocks, 345);
-	assert_int_equal(rejects, 42);
+	assert_int_equal(count.blocks, 345);
+	assert_int_equal(count.rejects, 42);
 }
 
 int
