@@ -126,18 +126,21 @@ conn_split_lines(struct conn *c)
 	const char *data;
 	size_t len, used = 0;
 	stream_peek(&c->stream, c->c_line, &data, &len);
+	/* Search only what arrived since: the pending part was searched. */
+	size_t from = c->line_scanned < len ? c->line_scanned : 0;
 	for (;;) {
-		const char *nl = memchr(data + used, '\n', len - used);
+		const char *nl = memchr(data + from, '\n', len - from);
 		if (nl == NULL)
 			break;
 		conn_log_line(c, data + used, (size_t)(nl - (data + used)));
-		used = (size_t)(nl - data) + 1;
+		used = from = (size_t)(nl - data) + 1;
 	}
 	if (len - used >= CONN_MAX_LINE) {
 		conn_log_line(c, data + used, len - used);
 		used = len;
 	}
 	stream_consume(&c->stream, c->c_line, used);
+	c->line_scanned = len - used;
 }
 
 void
@@ -150,6 +153,7 @@ conn_flush_line(struct conn *c)
 		return;
 	conn_log_line(c, data, len);
 	stream_consume(&c->stream, c->c_line, len);
+	c->line_scanned = 0;
 }
 
 static void

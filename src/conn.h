@@ -49,6 +49,7 @@ struct conn {
 	struct stream stream;
 	int c_line;    /* job log line splitter */
 	int c_wait;    /* whoever waits on the connection */
+	size_t line_scanned; /* bytes of the pending line known to hold no \n */
 
 	struct rawlog raw;
 	bool raw_open;
