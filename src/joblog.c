@@ -183,6 +183,7 @@ joblog_record(struct joblog *log, const char *lvl, const char *msg,
 	      size_t len, const char *ns)
 {
 	struct buf *b = joblog_head(log, lvl);
+	log->records++;
 	joblog_quote(b, msg, len);
 	if (ns) {
 		buf_adds(b, ", \"ns\": ");
@@ -198,6 +199,7 @@ joblog_record_flow(struct joblog *log, const char *lvl, const char *flow,
 		   size_t len)
 {
 	struct buf *b = joblog_head(log, lvl);
+	log->records++;
 	buf_add(b, flow, len);
 	buf_adds(b, "}\n");
 	if (log->batch == 0)

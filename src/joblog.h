@@ -16,6 +16,8 @@
 struct joblog {
 	int fd;
 	struct buf pending; /* records not written yet */
+	unsigned long long records; /* written or pending: the next one's
+	                             * 0-based line (LAVA's test case marks) */
 	int batch;          /* joblog_batch_begin depth */
 	time_t dt_sec;      /* the second dt_text was made for */
 	char dt_text[32];   /* "2026-11-27T09:00:00" */

@@ -12,6 +12,7 @@ static const struct command {
 	{"validate", cmd_validate, "check LAVA job definitions"},
 	{"device", cmd_device, "render and check device dictionaries"},
 	{"console", cmd_console, "attach the terminal to a device connection"},
+	{"run", cmd_run, "run a LAVA job on a device"},
 };
 
 static void

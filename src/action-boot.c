@@ -1,0 +1,641 @@
+/* action-boot.c: boot method: minimal ("minimal-boot") and method:
+ * new_connection ("secondary-shell-action"), with what they share:
+ * connecting, auto_login with the kernel messages check, the shell
+ * prompt, and transfer_overlay (the device fetches the overlay from
+ * tether's own HTTP server and unpacks it). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "action-host.h"
+#include "httpd.h"
+#include "job.h"
+#include "match.h"
+
+#define NS_PER_S 1000000000ULL
+/* Without a match for this long, a newline is sent to get a prompt
+ * printed again (LAVA's forced prompt: kernel logs may hide it). */
+#define FORCE_PROMPT_NS (10ULL * NS_PER_S)
+
+#define LOGIN_INCORRECT "Login incorrect"
+#define LOGIN_TIMED_OUT "Login timed out"
+
+/* The kernel's messages LAVA watches for during boot: the pattern that
+ * starts one, what kind it is, and whether the boot cannot go on. */
+static const struct kernel_message {
+	const char *start;
+	const char *kind; /* NULL: told by the text */
+	bool fatal;
+} kernel_messages[] = {
+	{"-\\[ cut here \\]", NULL, false},
+	{"Unhandled fault", "fault", false},
+	{"BUG: KCSAN:", "kcsan", false},
+	{"BUG: KASAN:", "kasan", false},
+	{"BUG: KFENCE:", "kfence", false},
+	{"Oops(?: -|:)", "oops", false},
+	{"WARNING:", "warning", false},
+	{"(kernel BUG at|BUG:)", "bug", false},
+	{"invalid opcode:", "invalid opcode", false},
+	{"Kernel panic - not syncing", "panic", true},
+};
+#define NKERNEL (sizeof kernel_messages / sizeof kernel_messages[0])
+
+/* A list of strings being put together for one wait. */
+struct strv {
+	char **v;
+	size_t n;
+};
+
+static void
+strv_add(struct strv *s, const char *str)
+{
+	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
+	s->v[s->n++] = xstrdup(str);
+}
+
+static void
+strv_free(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* "['a', 'b']", as LAVA logs its prompt lists. */
+static char *
+strv_repr(const struct strv *s)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_addc(&b, '[');
+	for (size_t i = 0; i < s->n; i++)
+		buf_printf(&b, "%s'%s'", i ? ", " : "", s->v[i]);
+	buf_addc(&b, ']');
+	return buf_steal(&b);
+}
+
+static void
+ns_set_prompts(struct job_ns *ns, const struct ynode *prompts)
+{
+	for (size_t i = 0; i < ns->nprompts; i++)
+		free(ns->prompts[i]);
+	free(ns->prompts);
+	ns->prompts = NULL;
+	ns->nprompts = 0;
+	if (prompts == NULL)
+		return;
+	size_t n = prompts->kind == YN_SEQ ? prompts->n : 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct ynode *p =
+			prompts->kind == YN_SEQ ? prompts->items[i] : prompts;
+		if (p->kind != YN_STR)
+			continue;
+		ns->prompts = xreallocarray(ns->prompts, ns->nprompts + 1,
+		                            sizeof *ns->prompts);
+		ns->prompts[ns->nprompts++] = xstrdup(p->str);
+	}
+}
+
+static void
+strv_add_prompts(struct strv *s, const struct job_ns *ns)
+{
+	for (size_t i = 0; i < ns->nprompts; i++)
+		strv_add(s, ns->prompts[i]);
+}
+
+static unsigned
+boot_delay(struct job *j)
+{
+	return j->dev && j->dev->delay_boot > 0 ? (unsigned)j->dev->delay_boot
+	                                         : 0;
+}
+
+/* Waits for one of S, sending a newline whenever nothing matched for a
+ * while, until A's connection timeout. */
+static int
+wait_forced(struct action *a, struct conn *c, const struct strv *s,
+            struct match *mt, struct matcher **keep)
+{
+	uint64_t deadline = action_conn_deadline(a);
+	for (;;) {
+		uint64_t part = mux_now() + FORCE_PROMPT_NS;
+		if (part > deadline)
+			part = deadline;
+		int rc = job_expect_soft(a, c, (const char *const *)s->v, s->n,
+		                         part, mt, keep);
+		if (rc != JOB_EXPECT_TIMEOUT)
+			return rc;
+		if (mux_now() >= deadline)
+			return action_timed_out(a);
+		job_sendline(a->job, c, "", boot_delay(a->job));
+	}
+}
+
+/* LAVA's check of the kernel messages until a prompt of S (after the
+ * kernel patterns) matches: returns its index in S, or -1. */
+static int
+kernel_messages_check(struct action *a, struct conn *c, struct strv *s)
+{
+	struct job *j = a->job;
+	uint64_t start = mux_now();
+	struct rval *found = rval_list();
+	struct rval *found2 = rval_list(); /* the login action's copy */
+	bool fatal = false;
+	char *halt = NULL;
+	int rc;
+	job_logf(j, "info", "Parsing kernel messages");
+	for (;;) {
+		/* Each kernel pattern takes the rest of its line. */
+		struct strv w = {0};
+		for (size_t i = 0; i < s->n; i++) {
+			if (i < NKERNEL) {
+				char *p = xasprintf("(?:%s)[^\\r\\n]*", s->v[i]);
+				strv_add(&w, p);
+				free(p);
+			} else {
+				strv_add(&w, s->v[i]);
+			}
+		}
+		struct match mt;
+		struct matcher *m = NULL;
+		rc = wait_forced(a, c, &w, &mt, &m);
+		strv_free(&w);
+		if (rc < 0)
+			break;
+		if (rc > 0)
+			job_logf(j, "debug", "Matched prompt #%d: %s", rc,
+			         s->v[rc]);
+		if ((size_t)rc >= NKERNEL) {
+			matcher_free(m);
+			break;
+		}
+		const char *text;
+		size_t len = matcher_group(m, 0, &text);
+		char *msg = xstrndup(text ? text : "", len);
+		matcher_free(m);
+		const struct kernel_message *km = &kernel_messages[rc];
+		const char *kind = km->kind;
+		if (kind == NULL)
+			kind = strstr(msg, "Oops")      ? "oops"
+			       : strstr(msg, "BUG")     ? "bug"
+			       : strstr(msg, "WARNING") ? "warning"
+			                                : "unknown";
+		struct rval *e = rval_add(found, rval_map());
+		rval_put(e, "kind", rval_str(kind));
+		rval_put(e, "message", rval_str(msg));
+		struct rval *e2 = rval_add(found2, rval_map());
+		rval_put(e2, "kind", rval_str(kind));
+		rval_put(e2, "message", rval_str(msg));
+		if (km->fatal) {
+			job_logf(j, "error", "%s kernel '%s'", a->name, kind);
+			fatal = true;
+			halt = msg;
+			break;
+		}
+		job_logf(j, "warning", "%s: kernel '%s'", a->name, kind);
+		free(msg);
+	}
+	size_t nfound = found->n;
+	struct rval *extra = rval_map();
+	rval_put(extra, "extra", found);
+	results_add(&j->results,
+	            result_action("kernel-messages", a->ns, a->level,
+	                          (double)(mux_now() - start) / 1e9, !fatal,
+	                          extra));
+	rval_free(found2);
+	if (halt) {
+		job_fail(j, ERR_JOB, "%s", halt);
+		free(halt);
+		return -1;
+	}
+	if (rc >= 0) {
+		rval_free(a->extra);
+		a->extra = rval_map();
+		if (nfound) {
+			job_logf(j, "warning", "Kernel warnings or errors detected.");
+			rval_put(a->extra, "extra", found2);
+			found2 = NULL;
+		} else {
+			rval_put(a->extra, "success",
+			         rval_str("No kernel warnings or errors detected."));
+		}
+	}
+	return rc;
+}
+
+static int
+wait_prompts(struct action *a, struct conn *c, const struct strv *s)
+{
+	char *r = strv_repr(s);
+	char hms[32];
+	timeout_hms(hms, sizeof hms, (int64_t)(action_conn_deadline(a) - mux_now()));
+	job_logf(a->job, "debug", "%s: Wait for prompt %s (timeout %s)",
+	         a->name, r, hms);
+	free(r);
+	return job_expect(a, c, (const char *const *)s->v, s->n,
+	                  action_conn_deadline(a), NULL, NULL);
+}
+
+/* login-action: kernel messages, then auto_login's user name, password
+ * and login commands, until the shell's prompt. */
+static int
+login_action(struct action *parent, struct conn *c, struct job_ns *ns)
+{
+	struct job *j = parent->job;
+	struct action a;
+	action_begin(&a, j, parent, "login-action", NULL, NULL, 0);
+	const struct ynode *p = a.params;
+	const struct ynode *al = ymap_get(p, "auto_login");
+	const struct ynode *fm = ymap_get(p, "failure_message");
+	bool ignore_kmsg = ynode_truthy(ymap_get(p, "ignore_kernel_messages"));
+	unsigned delay = boot_delay(j);
+	struct strv s = {0};
+	if (!ignore_kmsg)
+		for (size_t i = 0; i < NKERNEL; i++)
+			strv_add(&s, kernel_messages[i].start);
+	size_t nbase = s.n;
+	strv_add_prompts(&s, ns);
+	size_t fail_at = 0;
+	if (fm && fm->kind == YN_STR) {
+		job_logf(j, "info",
+		         "Checking for user specified failure message: %s",
+		         fm->str);
+		fail_at = s.n;
+		strv_add(&s, fm->str);
+	}
+	job_logf(j, "debug", "Using line separator: #'\\n'#");
+	int rc;
+	if (al == NULL) {
+		job_logf(j, "debug", "No login prompt set.");
+		rc = ignore_kmsg ? wait_forced(&a, c, &s, NULL, NULL)
+		                 : kernel_messages_check(&a, c, &s);
+		goto matched;
+	}
+	const struct ynode *lp = ymap_get(al, "login_prompt");
+	const struct ynode *user = ymap_get(al, "username");
+	const struct ynode *pp = ymap_get(al, "password_prompt");
+	const struct ynode *pw = ymap_get(al, "password");
+	const struct ynode *cmds = ymap_get(al, "login_commands");
+	job_logf(j, "info", "Waiting for the login prompt");
+	strv_add(&s, lp && lp->kind == YN_STR ? lp->str : "login:");
+	strv_add(&s, LOGIN_INCORRECT);
+	rc = ignore_kmsg ? wait_forced(&a, c, &s, NULL, NULL)
+	                 : kernel_messages_check(&a, c, &s);
+	if (rc < 0)
+		goto out;
+	if (fail_at && (size_t)rc == fail_at)
+		goto matched;
+	(void)nbase;
+	job_logf(j, "debug", "Sending username %s",
+	         user && user->str ? user->str : "");
+	job_sendline(j, c, user && user->str ? user->str : "", delay);
+	if (pp) {
+		strv_free(&s);
+		strv_add_prompts(&s, ns);
+		strv_add(&s, pp->kind == YN_STR ? pp->str : "Password:");
+		strv_add(&s, LOGIN_TIMED_OUT);
+		job_logf(j, "info", "Waiting for password prompt");
+		rc = wait_prompts(&a, c, &s);
+		if (rc < 0)
+			goto out;
+		if (strcmp(s.v[rc], LOGIN_TIMED_OUT) == 0) {
+			rc = job_fail(j, ERR_JOB,
+			              "Password prompt not matched, please update "
+			              "the job definition with the correct one.");
+			goto out;
+		}
+		job_logf(j, "debug", "Sending password %s",
+		         pw && pw->str ? pw->str : "");
+		job_sendline(j, c, pw && pw->str ? pw->str : "", delay);
+	}
+	strv_free(&s);
+	strv_add_prompts(&s, ns);
+	strv_add(&s, LOGIN_INCORRECT);
+	strv_add(&s, LOGIN_TIMED_OUT);
+	rc = wait_prompts(&a, c, &s);
+	if (rc < 0)
+		goto out;
+	if (strcmp(s.v[rc], LOGIN_INCORRECT) == 0 ||
+	    strcmp(s.v[rc], LOGIN_TIMED_OUT) == 0) {
+		rc = job_fail(j, ERR_JOB, "%s", s.v[rc]);
+		goto out;
+	}
+	if (cmds && cmds->kind == YN_SEQ) {
+		job_logf(j, "debug", "Running login commands");
+		strv_free(&s);
+		strv_add_prompts(&s, ns);
+		for (size_t i = 0; i < cmds->n; i++) {
+			if (cmds->items[i]->kind != YN_STR)
+				continue;
+			job_sendline(j, c, cmds->items[i]->str, delay);
+			rc = wait_prompts(&a, c, &s);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	rc = 0;
+	goto out;
+matched:
+	if (rc >= 0 && fail_at && (size_t)rc == fail_at) {
+		struct rval *e = rval_list();
+		struct rval *m = rval_add(e, rval_map());
+		rval_put(m, "kind", rval_str("custom-error"));
+		rval_put(m, "message", rval_str(fm->str));
+		rval_free(e);
+		rc = job_fail(j, ERR_JOB,
+		              "Matched job-specific failure message: '%s'",
+		              fm->str);
+	} else if (rc >= 0) {
+		rc = 0;
+	}
+out:
+	strv_free(&s);
+	if (rc >= 0 && a.extra == NULL) {
+		a.extra = rval_map();
+		rval_put(a.extra, "success",
+		         rval_str("No kernel warnings or errors detected."));
+	}
+	return action_end(&a, rc < 0 ? -1 : 0);
+}
+
+/* auto-login-action: on a booting device, the kernel's start message
+ * first; then login-action. */
+static int
+auto_login(struct action *parent, struct conn *c, struct job_ns *ns,
+           bool booting)
+{
+	struct job *j = parent->job;
+	struct action a;
+	action_begin(&a, j, parent, "auto-login-action", NULL, NULL, 0);
+	int rc = 0;
+	const struct ynode *ksm =
+		booting && j->dev
+			? device_constant(j->dev, "kernel-start-message", NULL)
+			: NULL;
+	const struct ynode *bp = ymap_get(a.params, "parameters");
+	if (booting && ymap_get(bp, "kernel-start-message"))
+		ksm = ymap_get(bp, "kernel-start-message");
+	if (ksm && ksm->kind == YN_STR && ksm->len) {
+		struct strv s = {0};
+		strv_add(&s, ksm->str);
+		job_logf(j, "debug", "Setting prompt string to ['%s']",
+		         ksm->str);
+		rc = wait_prompts(&a, c, &s);
+		strv_free(&s);
+	}
+	if (rc >= 0)
+		rc = login_action(&a, c, ns);
+	return action_end(&a, rc < 0 ? -1 : 0);
+}
+
+static int
+expect_shell(struct action *parent, struct conn *c, struct job_ns *ns)
+{
+	struct job *j = parent->job;
+	struct action a;
+	action_begin(&a, j, parent, "expect-shell-connection", NULL, NULL, 0);
+	struct strv s = {0};
+	strv_add_prompts(&s, ns);
+	char *r = strv_repr(&s);
+	job_logf(j, "debug", "Forcing a shell prompt, looking for %s", r);
+	free(r);
+	job_sendline(j, c, "", boot_delay(j));
+	int rc = wait_prompts(&a, c, &s);
+	strv_free(&s);
+	return action_end(&a, rc < 0 ? -1 : 0);
+}
+
+/* Sends CMD and waits for the shell's prompt again. */
+static int
+shell_run(struct action *a, struct conn *c, struct job_ns *ns,
+          const char *cmd)
+{
+	struct strv s = {0};
+	strv_add_prompts(&s, ns);
+	job_sendline(a->job, c, cmd, boot_delay(a->job));
+	int rc = job_expect(a, c, (const char *const *)s.v, s.n,
+	                    action_conn_deadline(a), NULL, NULL);
+	strv_free(&s);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+overlay_server(struct job *j, struct action *a, char **base)
+{
+	if (j->httpd == NULL) {
+		char err[256];
+		j->httpd = httpd_start(j->mux, j->http_listen, j->workdir, err,
+		                       sizeof err);
+		if (j->httpd == NULL)
+			return job_fail(j, ERR_INFRASTRUCTURE,
+			                "%s: overlay server: %s", a->name, err);
+		job_logf(j, "debug", "Serving the overlay on http://%s/",
+		         httpd_address(j->httpd));
+	}
+	*base = xasprintf("http://%s", httpd_address(j->httpd));
+	return 0;
+}
+
+/* overlay-unpack: the device downloads the overlay and unpacks it. */
+static int
+overlay_unpack(struct action *parent, struct conn *c, struct job_ns *ns)
+{
+	struct job *j = parent->job;
+	struct action a;
+	action_begin(&a, j, parent, "overlay-unpack", NULL, NULL, 0);
+	const struct ynode *to = ymap_get(a.params, "transfer_overlay");
+	const struct ynode *dl = ymap_get(to, "download_command");
+	const struct ynode *up = ymap_get(to, "unpack_command");
+	struct job_ns *deploy = job_ns_get(j, a.ns);
+	int rc = 0;
+	char *base = NULL;
+	if (deploy->overlay_url == NULL) {
+		rc = job_fail(j, ERR_JOB,
+		              "transfer_overlay: no overlay was deployed in "
+		              "namespace '%s'",
+		              a.ns);
+		goto out;
+	}
+	if (dl == NULL || dl->kind != YN_STR || up == NULL ||
+	    up->kind != YN_STR) {
+		rc = job_fail(j, ERR_JOB,
+		              "transfer_overlay needs download_command and "
+		              "unpack_command");
+		goto out;
+	}
+	if (overlay_server(j, &a, &base) < 0) {
+		rc = -1;
+		goto out;
+	}
+	const char *file = strrchr(deploy->overlay_url, '/') + 1;
+	char *cmd = xasprintf("rm %s", file);
+	rc = shell_run(&a, c, ns, cmd);
+	free(cmd);
+	if (rc == 0) {
+		cmd = xasprintf("%s %s/%s", dl->str, base, deploy->overlay_url);
+		rc = shell_run(&a, c, ns, cmd);
+		free(cmd);
+	}
+	if (rc == 0) {
+		cmd = xasprintf("%s %s", up->str, file);
+		rc = shell_run(&a, c, ns, cmd);
+		free(cmd);
+	}
+out:
+	free(base);
+	return action_end(&a, rc);
+}
+
+static int
+export_env(struct action *parent)
+{
+	struct action a;
+	action_begin(&a, parent->job, parent, "export-device-env", NULL, NULL,
+	             0);
+	return action_end(&a, 0);
+}
+
+static bool
+has_prompts(const struct ynode *params)
+{
+	return ymap_get(params, "prompts") || ymap_get(params, "auto_login");
+}
+
+/* A connection still open in NS, or the device's primary one opened. */
+static int
+connect_device(struct action *parent, struct job_ns *ns)
+{
+	struct job *j = parent->job;
+	struct action a;
+	action_begin(&a, j, parent, "connect-device", NULL, NULL, 0);
+	int rc = 0;
+	if (ns->conn && !ns->conn->eof) {
+		job_logf(j, "debug", "Already connected");
+		job_use_conn(j, ns->conn);
+		return action_end(&a, 0);
+	}
+	const struct device_conn *pc = j->dev ? j->dev->primary : NULL;
+	const char *cmd = pc ? pc->connect : j->dev ? j->dev->connect : NULL;
+	if (cmd == NULL) {
+		rc = job_fail(j, ERR_JOB,
+		              "Unable to connect to the device: no "
+		              "commands.connect and no primary connection");
+		return action_end(&a, rc);
+	}
+	job_logf(j, "info", "[%s] connect-device Connecting to device using '%s'",
+	         a.ns, cmd);
+	struct conn *c = job_conn_open(j, &a, pc ? pc->name : "connect", cmd,
+	                               pc ? pc->tags : NULL, pc ? pc->ntags : 0,
+	                               a.ns);
+	if (c == NULL)
+		return action_end(&a, -1);
+	ns->conn = c;
+	ns->conn_owned = true;
+	return action_end(&a, 0);
+}
+
+/* reset-device: the hard reset command, else the soft reboot ones. */
+static int
+reset_device(struct action *parent, struct job_ns *ns)
+{
+	struct job *j = parent->job;
+	struct action a;
+	action_begin(&a, j, parent, "reset-device", NULL, NULL, 0);
+	int rc = 0;
+	if (j->dev && j->dev->power[POWER_HARD_RESET]) {
+		struct action r;
+		action_begin(&r, j, &a, "pdu-reboot", NULL, NULL, 0);
+		rc = host_commands(&r, j->dev->power[POWER_HARD_RESET]);
+		if (rc == 0) {
+			r.extra = rval_map();
+			rval_put(r.extra, "status", rval_str("success"));
+		}
+		rc = action_end(&r, rc);
+	} else if (j->dev && j->dev->power[POWER_SOFT_REBOOT] && ns->conn) {
+		struct action r;
+		action_begin(&r, j, &a, "send-reboot-commands", NULL, NULL, 0);
+		const struct ynode *cmds = j->dev->power[POWER_SOFT_REBOOT];
+		size_t n = cmds->kind == YN_SEQ ? cmds->n : 1;
+		for (size_t i = 0; i < n; i++) {
+			const struct ynode *cmd =
+				cmds->kind == YN_SEQ ? cmds->items[i] : cmds;
+			if (cmd->kind == YN_STR)
+				job_sendline(j, ns->conn, cmd->str,
+				             boot_delay(j));
+		}
+		rc = action_end(&r, 0);
+	} else {
+		job_logf(j, "debug",
+		         "No power control or reboot commands: the device is "
+		         "not reset");
+	}
+	return action_end(&a, rc);
+}
+
+int
+boot_minimal(struct job *j, struct action *top)
+{
+	struct job_ns *ns = job_ns_get(j, top->ns);
+	ns_set_prompts(ns, ymap_get(top->params, "prompts"));
+	if (connect_device(top, ns) < 0)
+		return -1;
+	const struct ynode *reset = ymap_get(top->params, "reset");
+	if ((reset == NULL || ynode_truthy(reset)) && reset_device(top, ns) < 0)
+		return -1;
+	if (!has_prompts(top->params))
+		return 0;
+	if (auto_login(top, ns->conn, ns, true) < 0)
+		return -1;
+	if (expect_shell(top, ns->conn, ns) < 0)
+		return -1;
+	if (ymap_get(top->params, "transfer_overlay") &&
+	    overlay_unpack(top, ns->conn, ns) < 0)
+		return -1;
+	ns->booted = true;
+	return export_env(top);
+}
+
+int
+boot_new_connection(struct job *j, struct action *top)
+{
+	struct job_ns *ns = job_ns_get(j, top->ns);
+	ns_set_prompts(ns, ymap_get(top->params, "prompts"));
+	const struct ynode *name = ymap_get(top->params, "connection");
+	struct action a;
+	action_begin(&a, j, top, "connect-shell", NULL, NULL, 0);
+	const struct device_conn *dc = NULL;
+	for (size_t i = 0; j->dev && name && i < j->dev->nconns; i++)
+		if (strcmp(j->dev->conns[i].name, name->str) == 0)
+			dc = &j->dev->conns[i];
+	if (dc == NULL || dc->connect == NULL) {
+		job_fail(j, ERR_JOB,
+		         "Unable to find connection '%s' in the device's "
+		         "commands.connections",
+		         name && name->kind == YN_STR ? name->str : "?");
+		return action_end(&a, -1);
+	}
+	if (ns->conn && !ns->conn->eof) {
+		job_logf(j, "debug", "Already connected");
+	} else {
+		job_logf(j, "info",
+		         "[%s] %s Connecting to device using '%s'", a.ns,
+		         a.name, dc->connect);
+		struct conn *c = job_conn_open(j, &a, dc->name, dc->connect,
+		                               dc->tags, dc->ntags, a.ns);
+		if (c == NULL)
+			return action_end(&a, -1);
+		ns->conn = c;
+		ns->conn_owned = true;
+	}
+	job_use_conn(j, ns->conn);
+	action_end(&a, 0);
+	if (!has_prompts(top->params))
+		return 0;
+	if (auto_login(top, ns->conn, ns, false) < 0)
+		return -1;
+	if (expect_shell(top, ns->conn, ns) < 0)
+		return -1;
+	ns->booted = true;
+	return export_env(top);
+}

@@ -1,0 +1,135 @@
+/* action-deploy.c: deploy to: overlay, LAVA's "lava-overlay": the test
+ * shell overlay of the namespace, built once (overlay.c) and kept in the
+ * job's scratch directory, where the HTTP server hands it to the device.
+ * The children and their levels are LAVA's, so that the definitions'
+ * uuids (<job>_<level>.<n>) and result records are the same. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "job.h"
+
+static void
+child(struct job *j, struct action *parent, const char *name,
+      const char *skipped)
+{
+	struct action a;
+	action_begin(&a, j, parent, name, NULL, NULL, 0);
+	if (skipped)
+		job_logf(j, "debug", "skipped %s", name);
+	action_end(&a, 0);
+}
+
+static struct rval *
+test_extra(const struct overlay_test *t)
+{
+	struct rval *e = rval_map();
+	rval_put(e, "from", rval_str(t->from));
+	rval_put(e, "name", rval_str(t->name));
+	rval_put(e, "path", rval_str(t->path));
+	if (t->repository && strcmp(t->from, "inline") != 0)
+		rval_put(e, "repository", rval_str(t->repository));
+	rval_put(e, "uuid", rval_str(t->uuid));
+	return e;
+}
+
+static const char *
+repo_action_name(const char *from)
+{
+	if (strcmp(from, "git") == 0)
+		return "git-repo-action";
+	if (strcmp(from, "url") == 0)
+		return "url-repo-action";
+	return "inline-repo-action";
+}
+
+int
+deploy_overlay(struct job *j, struct action *top)
+{
+	struct job_ns *ns = job_ns_get(j, top->ns);
+	job_logf(j, "debug", "[%s] Preparing overlay tarball in %s", top->ns,
+	         j->workdir);
+	child(j, top, "ssh-authorize", NULL);
+	child(j, top, "lava-vland-overlay", "");
+	child(j, top, "lava-multinode-overlay", "");
+
+	struct action td;
+	action_begin(&td, j, top, "test-definition", NULL, NULL, 0);
+	job_logf(j, "info", "Loading test definitions");
+	char *dir = xasprintf("%s/%s-compress-overlay", j->workdir, top->ns);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		int rc = job_fail(j, ERR_INFRASTRUCTURE, "mkdir %s: %s", dir,
+		                  strerror(errno));
+		free(dir);
+		action_end(&td, rc);
+		return rc;
+	}
+	char *tgz = xasprintf("%s/overlay-%s.5.tar.gz", dir, top->level);
+	char *level = xasprintf("%s.4", top->level);
+	struct overlay_spec spec = {
+		.job = j->root,
+		.ns = top->ns,
+		.job_id = j->job_id,
+		.dev = j->dev,
+		.share_dir = j->share_dir,
+		.testdef_level = level,
+		.dispatcher_ip = j->dispatcher_ip,
+	};
+	if (ns->has_layout) {
+		overlay_layout_free(&ns->layout);
+		ns->has_layout = false;
+	}
+	struct diags d;
+	diags_init(&d);
+	int rc = overlay_build(&spec, tgz, &ns->layout, &d);
+	if (rc < 0) {
+		const struct diag *e = d.n ? &d.v[0] : NULL;
+		rc = job_fail(j, e ? e->cls : ERR_INFRASTRUCTURE, "%s",
+		              e ? e->msg : "unable to build the overlay");
+		diags_free(&d);
+		free(level);
+		free(tgz);
+		free(dir);
+		return action_end(&td, rc);
+	}
+	diags_free(&d);
+	ns->has_layout = true;
+	ns->next_stage = 0;
+	for (size_t i = 0; i < ns->layout.ntests; i++) {
+		const struct overlay_test *t = &ns->layout.tests[i];
+		struct action a;
+		action_begin(&a, j, &td, repo_action_name(t->from), NULL, NULL,
+		             0);
+		job_logf(j, "debug", "uuid=%s testdef=None", t->uuid);
+		action_end(&a, 0);
+		action_begin(&a, j, &td, "test-overlay", NULL, NULL, 0);
+		a.extra = test_extra(t);
+		action_end(&a, 0);
+		action_begin(&a, j, &td, "test-install-overlay", NULL, NULL, 0);
+		a.extra = test_extra(t);
+		action_end(&a, 0);
+		action_begin(&a, j, &td, "test-runscript-overlay", NULL, NULL,
+		             0);
+		a.extra = test_extra(t);
+		char *run = xasprintf("%s/run.sh", t->runner_path);
+		rval_put(a.extra, "filename", rval_str(run));
+		free(run);
+		action_end(&a, 0);
+	}
+	action_end(&td, 0);
+
+	struct action co;
+	action_begin(&co, j, top, "compress-overlay", NULL, NULL, 0);
+	free(ns->overlay_tgz);
+	ns->overlay_tgz = tgz;
+	/* The URL path: relative to the scratch directory served. */
+	free(ns->overlay_url);
+	ns->overlay_url = xasprintf("%s/%s", dir + strlen(j->workdir) + 1,
+	                            strrchr(tgz, '/') + 1);
+	action_end(&co, 0);
+	child(j, top, "persistent-nfs-overlay", NULL);
+	free(level);
+	free(dir);
+	return 0;
+}

@@ -1,0 +1,19 @@
+/* action-host.h: commands run on the dispatcher (power control, the
+ * device's user commands), inside the job's event loop. */
+#ifndef TETHER_ACTION_HOST_H
+#define TETHER_ACTION_HOST_H
+
+#include <stdint.h>
+
+#include "yaml.h"
+
+struct action;
+
+/* Runs CMD with /bin/sh -c, its output logged as debug lines.  A non-zero
+ * exit is an InfrastructureError naming the command; passing DEADLINE
+ * is A's timeout.  Returns 0 or -1 (job_fail done). */
+int host_command(struct action *a, const char *cmd, uint64_t deadline);
+/* CMDS: a string or a list of strings (a power command); NULL is 0. */
+int host_commands(struct action *a, const struct ynode *cmds);
+
+#endif

@@ -1,0 +1,663 @@
+/* job.c: the pipeline: top-level actions in the job's order, each with
+ * its level, namespace, timeouts and retries, then the finalize actions,
+ * which run whatever happened before (spec §1.3, §3). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "action-host.h"
+#include "job.h"
+#include "match.h"
+
+/* LAVA's pause between two failure_retry attempts (failure_retry_interval
+ * overrides it), and how long each namespace's connection is listened to
+ * at the end. */
+#define RETRY_INTERVAL_S 1
+#define FEEDBACK_LISTEN_NS (1000ULL * 1000 * 1000)
+#define NS_PER_S 1000000000ULL
+
+void
+job_logf(struct job *j, const char *lvl, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	joblog_record(&j->log, lvl, msg, strlen(msg), NULL);
+	free(msg);
+}
+
+int
+job_fail(struct job *j, enum err_class cls, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (!j->failed) {
+		j->failed = true;
+		j->err_cls = cls;
+		free(j->err_msg);
+		j->err_msg = msg;
+		joblog_record(&j->log, "exception", msg, strlen(msg), NULL);
+	} else {
+		free(msg);
+	}
+	return -1;
+}
+
+static void
+job_clear_error(struct job *j)
+{
+	j->failed = false;
+	free(j->err_msg);
+	j->err_msg = NULL;
+}
+
+bool
+job_canceled(struct job *j)
+{
+	if (j->canceled)
+		return true;
+	if (j->cancel == NULL || *j->cancel == 0)
+		return false;
+	j->canceled = true;
+	job_logf(j, "info", "Received signal %s: canceling the job",
+	         *j->cancel == SIGINT ? "SIGINT" : "SIGTERM");
+	/* Cancellation wins over whatever the action was doing. */
+	job_clear_error(j);
+	job_fail(j, ERR_CANCELED, "The job was canceled");
+	return true;
+}
+
+const char *
+job_block_ns(const struct ynode *params)
+{
+	const struct ynode *n = ymap_get(params, "namespace");
+	if (n && n->kind == YN_STR)
+		return n->str;
+	return "common";
+}
+
+struct job_ns *
+job_ns_get(struct job *j, const char *name)
+{
+	for (size_t i = 0; i < j->nns; i++)
+		if (strcmp(j->ns[i].name, name) == 0)
+			return &j->ns[i];
+	j->ns = xreallocarray(j->ns, j->nns + 1, sizeof *j->ns);
+	struct job_ns *ns = &j->ns[j->nns++];
+	memset(ns, 0, sizeof *ns);
+	ns->name = xstrdup(name);
+	return ns;
+}
+
+void
+job_use_conn(struct job *j, struct conn *c)
+{
+	for (size_t i = 0; i < j->nconns; i++) {
+		struct conn *o = j->conns[i];
+		bool active = o == c;
+		if (o->active != active) {
+			/* A pending partial line belongs to the old role. */
+			conn_flush_line(o);
+			o->active = active;
+		}
+	}
+}
+
+struct conn *
+job_conn_open(struct job *j, struct action *a, const char *name,
+              const char *command, const char *const *tags, size_t ntags,
+              const char *ns)
+{
+	struct conn *c = xcalloc(1, sizeof *c);
+	if (conn_open(c, j->mux, name, command, tags, ntags, j->outdir, &j->log,
+	              ns) < 0) {
+		job_fail(j, ERR_INFRASTRUCTURE, "%s: %s", a->name, c->error);
+		conn_close(c);
+		free(c);
+		return NULL;
+	}
+	j->conns = xreallocarray(j->conns, j->nconns + 1, sizeof *j->conns);
+	j->conns[j->nconns++] = c;
+	job_use_conn(j, c);
+	return c;
+}
+
+void
+job_sendline(struct job *j, struct conn *c, const char *line,
+             unsigned delay_ms)
+{
+	(void)j; /* the connection logs it as "input" */
+	conn_sendline(c, line, delay_ms);
+}
+
+uint64_t
+action_conn_deadline(const struct action *a)
+{
+	uint64_t d = mux_now() + (uint64_t)a->t.connection * NS_PER_S;
+	return d < a->deadline_ns ? d : a->deadline_ns;
+}
+
+static bool
+cancel_check(void *arg)
+{
+	struct job *j = arg;
+	return j->cancel && *j->cancel;
+}
+
+int
+job_expect(struct action *a, struct conn *c, const char *const *patterns,
+           size_t n, uint64_t deadline, struct match *mt,
+           struct matcher **keep)
+{
+	int rc = job_expect_soft(a, c, patterns, n, deadline, mt, keep);
+	if (rc == JOB_EXPECT_TIMEOUT)
+		rc = action_timed_out(a);
+	return rc;
+}
+
+int
+job_expect_soft(struct action *a, struct conn *c, const char *const *patterns,
+                size_t n, uint64_t deadline, struct match *mt,
+                struct matcher **keep)
+{
+	struct job *j = a->job;
+	char err[256];
+	struct matcher *m = matcher_new(patterns, n, err, sizeof err);
+	if (m == NULL)
+		return job_fail(j, ERR_TEST, "%s: invalid prompt: %s", a->name,
+		                err);
+	struct match local;
+	if (mt == NULL)
+		mt = &local;
+	enum conn_expect_result r;
+	/* Waits in slices, so a signal to stop is seen within 100 ms. */
+	for (;;) {
+		uint64_t now = mux_now();
+		uint64_t slice = now + 100 * 1000 * 1000;
+		r = conn_expect(c, m, slice < deadline ? slice : deadline, mt);
+		if (r != CONN_TIMEOUT || mux_now() >= deadline)
+			break;
+		if (job_canceled(j))
+			break;
+	}
+	int rc;
+	if (j->canceled) {
+		rc = -1;
+	} else if (r == CONN_MATCHED) {
+		rc = (int)mt->index;
+	} else if (r == CONN_TIMEOUT) {
+		rc = JOB_EXPECT_TIMEOUT;
+	} else if (r == CONN_CLOSED) {
+		rc = job_fail(j, ERR_INFRASTRUCTURE, "%s",
+		              conn_closed_message(c));
+	} else {
+		rc = job_fail(j, ERR_TEST, "%s: %s", a->name, c->error);
+	}
+	if (keep && rc >= 0)
+		*keep = m;
+	else
+		matcher_free(m);
+	return rc;
+}
+
+int
+action_timed_out(struct action *a)
+{
+	char *msg = timeout_message(a->name, a->start_ns, mux_now());
+	job_fail(a->job, timeout_class(a->name), "%s", msg);
+	free(msg);
+	return -1;
+}
+
+/* ---- actions: begin and end ---- */
+
+void
+action_begin(struct action *a, struct job *j, struct action *parent,
+             const char *name, const char *ns, const struct ynode *params,
+             long long default_seconds)
+{
+	memset(a, 0, sizeof *a);
+	a->job = j;
+	a->parent = parent;
+	a->name = name;
+	a->ns = ns ? ns : parent ? parent->ns : "common";
+	a->params = params ? params : parent ? parent->params : NULL;
+	a->max_retries = 1;
+	if (parent) {
+		char *lv = xasprintf("%s.%d", parent->level,
+		                     ++parent->nchildren);
+		snprintf(a->level, sizeof a->level, "%.63s", lv);
+		free(lv);
+	}
+	else {
+		snprintf(a->level, sizeof a->level, "%d", ++j->top);
+	}
+
+	struct timeout_ctx tc = {
+		.job = ymap_get(j->root, "timeouts"),
+		.device = j->dev ? ymap_get(j->dev->root, "timeouts") : NULL,
+		.name = name,
+		.block_timeout = ymap_get(a->params, "timeout"),
+		.block_timeouts = ymap_get(a->params, "timeouts"),
+		.parent_duration = parent ? parent->t.duration : 0,
+		.parent_max_retries = parent ? parent->max_retries : 0,
+		.default_duration = default_seconds,
+	};
+	struct diags d;
+	diags_init(&d);
+	if (timeout_resolve(&tc, &a->t, &d) < 0) {
+		a->t.duration = TIMEOUT_DEFAULT_SECONDS;
+		a->t.connection = TIMEOUT_DEFAULT_SECONDS;
+	}
+	diags_free(&d);
+	a->start_ns = mux_now();
+	a->deadline_ns = timeout_deadline(a->start_ns, a->t.duration,
+	                                  parent ? parent->deadline_ns
+	                                         : j->deadline_ns);
+	char hms[32];
+	timeout_hms(hms, sizeof hms, (int64_t)(a->deadline_ns - a->start_ns));
+	job_logf(j, parent ? "debug" : "info",
+	         "start: %s %s (timeout %s) [%s]", a->level, name, hms, a->ns);
+	if (parent == NULL && j->progress) {
+		fprintf(j->progress, "  %-5s %s [%s] ...\n", a->level, name,
+		        a->ns);
+		fflush(j->progress);
+	}
+}
+
+int
+action_end(struct action *a, int rc)
+{
+	struct job *j = a->job;
+	uint64_t now = mux_now();
+	double secs = (double)(now - a->start_ns) / 1e9;
+	if (rc < 0 && j->failed && j->err_cls == ERR_TIMEOUT &&
+	    !(a->t.skip)) {
+		/* A test shell's timeout without skip fails the job as a
+		 * TestError, as LAVA's pipeline turns it. */
+		j->err_cls = ERR_TEST;
+	}
+	char hms[32];
+	timeout_hms(hms, sizeof hms, (int64_t)(now - a->start_ns));
+	job_logf(j, a->parent ? "debug" : "info",
+	         "end: %s %s (duration %s) [%s]", a->level, a->name, hms,
+	         a->ns);
+	if (rc < 0 || (a->extra && !a->no_result)) {
+		struct rval *extra = a->extra;
+		a->extra = NULL;
+		if (rc < 0) {
+			rval_free(extra);
+			extra = rval_map();
+			rval_put(extra, "fail",
+			         rval_str(j->err_msg ? j->err_msg
+			                             : "Unknown error"));
+		}
+		results_add(&j->results,
+		            result_action(a->name, a->ns, a->level, secs,
+		                          rc >= 0, extra));
+	}
+	rval_free(a->extra);
+	a->extra = NULL;
+	if (a->parent == NULL && j->progress) {
+		fprintf(j->progress, "  %-5s %s [%s] %s in %.2f s%s%s\n",
+		        a->level, a->name, a->ns, rc < 0 ? "FAILED" : "done",
+		        secs, rc < 0 && j->err_msg ? ": " : "",
+		        rc < 0 && j->err_msg ? j->err_msg : "");
+		fflush(j->progress);
+	}
+	return rc;
+}
+
+/* ---- the top-level actions ---- */
+
+enum block_kind { BLOCK_DEPLOY, BLOCK_BOOT, BLOCK_TEST, BLOCK_COMMAND };
+
+struct block {
+	enum block_kind kind;
+	const char *name; /* the top-level action's name */
+	const struct ynode *params;
+	int (*run)(struct job *, struct action *);
+};
+
+/* What tether runs; anything else is refused before the job starts. */
+static int
+block_classify(const char *key, const struct ynode *params, struct block *b,
+               struct diags *d)
+{
+	const struct ynode *method = ymap_get(params, "method");
+	const struct ynode *to = ymap_get(params, "to");
+	b->params = params;
+	if (strcmp(key, "deploy") == 0) {
+		b->kind = BLOCK_DEPLOY;
+		if (ynode_is_str(to, "overlay")) {
+			b->name = "lava-overlay";
+			b->run = deploy_overlay;
+			return 0;
+		}
+	} else if (strcmp(key, "boot") == 0) {
+		b->kind = BLOCK_BOOT;
+		if (ynode_is_str(method, "minimal")) {
+			b->name = "minimal-boot";
+			b->run = boot_minimal;
+			return 0;
+		}
+		if (ynode_is_str(method, "new_connection")) {
+			b->name = "secondary-shell-action";
+			b->run = boot_new_connection;
+			return 0;
+		}
+	} else if (strcmp(key, "test") == 0) {
+		b->kind = BLOCK_TEST;
+		if (ymap_get(params, "definitions")) {
+			b->name = "lava-test-retry";
+			b->run = test_shell;
+			return 0;
+		}
+	} else if (strcmp(key, "command") == 0) {
+		b->kind = BLOCK_COMMAND;
+		b->name = "user-command";
+		b->run = command_run;
+		return 0;
+	}
+	const struct ynode *what = to ? to : method;
+	diags_add(d, ERR_JOB, params ? params->line : 0,
+	          params ? params->col : 0, key,
+	          "tether does not run %s %s '%s' yet", key,
+	          to ? "to" : "method",
+	          what && what->kind == YN_STR ? what->str : "?");
+	return -1;
+}
+
+/* The retries of a block: failure_retry, or repeat, or the device's
+ * failure_retry constant. */
+static int
+block_retries(struct job *j, const struct ynode *params, bool *repeat)
+{
+	const struct ynode *fr = ymap_get(params, "failure_retry");
+	const struct ynode *rp = ymap_get(params, "repeat");
+	*repeat = false;
+	if (rp && rp->kind == YN_INT) {
+		*repeat = true;
+		return rp->v.i > 0 ? (int)rp->v.i : 1;
+	}
+	if (fr && fr->kind == YN_INT)
+		return fr->v.i > 0 ? (int)fr->v.i : 1;
+	const struct ynode *c =
+		j->dev ? device_constant(j->dev, "failure_retry", NULL) : NULL;
+	if (c && c->kind == YN_INT && c->v.i > 1)
+		return (int)c->v.i;
+	return 1;
+}
+
+static bool
+never(void *arg)
+{
+	return cancel_check(arg);
+}
+
+/* Runs one block as LAVA's RetryAction does. */
+static int
+block_run(struct job *j, const struct block *b)
+{
+	struct action top;
+	const char *ns = job_block_ns(b->params);
+	action_begin(&top, j, NULL, b->name, ns, b->params, 0);
+	bool repeat;
+	top.max_retries = block_retries(j, b->params, &repeat);
+	const struct ynode *iv = ymap_get(b->params, "failure_retry_interval");
+	long long interval =
+		iv && iv->kind == YN_INT ? iv->v.i : RETRY_INTERVAL_S;
+	int rc = 0;
+	for (int attempt = 1; attempt <= top.max_retries; attempt++) {
+		top.nchildren = 0;
+		rc = b->run(j, &top);
+		if (rc == 0 && !repeat)
+			break;
+		if (rc == 0)
+			continue;
+		if (j->canceled)
+			break;
+		job_logf(j, "error", "%s failed: %d of %d attempts. '%s'",
+		         b->name, attempt, top.max_retries,
+		         j->err_msg ? j->err_msg : "Unknown error");
+		if (attempt == top.max_retries)
+			break;
+		if (mux_now() + (uint64_t)interval * NS_PER_S >=
+		    top.deadline_ns)
+			break;
+		mux_wait(j->mux, never, j,
+		         mux_now() + (uint64_t)interval * NS_PER_S);
+		if (job_canceled(j))
+			break;
+		job_clear_error(j);
+		char hms[32];
+		timeout_hms(hms, sizeof hms,
+		            (int64_t)(top.deadline_ns - mux_now()));
+		job_logf(j, "warning", "Retrying: %s %s (timeout %s)", top.level,
+		         b->name, hms);
+	}
+	return action_end(&top, rc);
+}
+
+/* ---- finalize ---- */
+
+static void
+finalize_listen(struct job *j, struct job_ns *ns)
+{
+	if (ns->conn == NULL || !ns->conn_owned)
+		return;
+	job_logf(j, "debug",
+	         "Listened to connection for namespace '%s' for up to 1s",
+	         ns->name);
+	/* The connections are read all the time: this only gives late
+	 * output its second, as LAVA's read-feedback does. */
+	if (!ns->conn->eof)
+		mux_wait(j->mux, never, j, mux_now() + FEEDBACK_LISTEN_NS / 10);
+	job_logf(j, "info", "Finalising connection for namespace '%s'",
+	         ns->name);
+	if (ns->conn->eof) {
+		job_logf(j, "debug", "Already disconnected");
+	} else {
+		const char *how = ns->conn->close_kind == CONN_CLOSE_TELNET
+		                      ? "telnet"
+		                  : ns->conn->close_kind == CONN_CLOSE_SSH
+		                      ? "ssh"
+		                      : "shell";
+		job_logf(j, "info", "Disconnecting from %s: Finalise", how);
+	}
+	conn_close(ns->conn);
+}
+
+static void
+power_off(struct job *j, struct action *parent)
+{
+	struct action a;
+	action_begin(&a, j, parent, "power-off", NULL, NULL, 10);
+	struct rval *extra = rval_map();
+	int rc = 0;
+	if (j->dev && j->dev->power[POWER_OFF]) {
+		/* A failing power-off is reported, not fatal: the cleanup
+		 * goes on, as LAVA's does. */
+		bool was_failed = j->failed;
+		if (host_commands(&a, j->dev->power[POWER_OFF]) < 0 &&
+		    !was_failed) {
+			job_logf(j, "warning", "power-off: %s", j->err_msg);
+			job_clear_error(j);
+		}
+	}
+	rval_put(extra, "status", rval_str("success"));
+	a.extra = extra;
+	action_end(&a, rc);
+}
+
+static void
+finalize_run(struct job *j)
+{
+	struct action fin;
+	bool had_error = j->failed;
+	char *saved_msg = had_error ? xstrdup(j->err_msg) : NULL;
+	enum err_class saved_cls = j->err_cls;
+	if (had_error)
+		job_logf(j, "info", "Cleaning after the job");
+	/* The cleanup gets time of its own, even when the job's is over. */
+	uint64_t saved_deadline = j->deadline_ns;
+	j->deadline_ns = mux_now() + (uint64_t)TIMEOUT_CLEANUP_SECONDS * NS_PER_S;
+	job_clear_error(j);
+	action_begin(&fin, j, NULL, "finalize", "common", NULL, 0);
+	power_off(j, &fin);
+	struct action rf;
+	action_begin(&rf, j, &fin, "read-feedback", "common", NULL, 0);
+	for (size_t i = 0; i < j->nns; i++)
+		finalize_listen(j, &j->ns[i]);
+	/* Connections opened outside a namespace's ownership. */
+	for (size_t i = 0; i < j->nconns; i++)
+		if (j->conns[i]->fd >= 0)
+			conn_close(j->conns[i]);
+	action_end(&rf, 0);
+	action_end(&fin, 0);
+	if (!had_error)
+		job_logf(j, "info", "Cleaning after the job");
+	j->deadline_ns = saved_deadline;
+	job_clear_error(j);
+	if (had_error) {
+		j->failed = true;
+		j->err_cls = saved_cls;
+		j->err_msg = saved_msg;
+	}
+}
+
+/* ---- the job ---- */
+
+static const char *
+err_help(enum err_class cls)
+{
+	switch (cls) {
+	case ERR_INFRASTRUCTURE:
+		return "InfrastructureError: The Infrastructure is not working "
+		       "correctly. Please report this error to LAVA admins.";
+	case ERR_JOB:
+		return "JobError: Your job cannot terminate cleanly.";
+	case ERR_TEST:
+		return "TestError: A test failed to run, look at the error "
+		       "message.";
+	case ERR_CONFIGURATION:
+		return "ConfigurationError: The LAVA instance is not "
+		       "configured correctly. Please report this error to "
+		       "LAVA admins.";
+	case ERR_TIMEOUT:
+		return "LAVATimeoutError: test shell has timed out.";
+	case ERR_CANCELED:
+		return "JobCanceled: The job was canceled";
+	case ERR_BUG:
+		break;
+	}
+	return "LAVABug: This is probably a bug in LAVA, please report it.";
+}
+
+/* Reads the actions into BLOCKS; every one tether cannot run is an
+ * error before anything starts. */
+static int
+job_blocks(struct job *j, struct block **out, size_t *nout)
+{
+	const struct ynode *actions = ymap_get(j->root, "actions");
+	struct diags d;
+	diags_init(&d);
+	struct block *blocks = NULL;
+	size_t n = 0;
+	for (size_t i = 0; actions && actions->kind == YN_SEQ && i < actions->n;
+	     i++) {
+		const struct ynode *item = actions->items[i];
+		if (item->kind != YN_MAP || item->n != 1)
+			continue;
+		blocks = xreallocarray(blocks, n + 1, sizeof *blocks);
+		if (block_classify(item->keys[0]->str, item->vals[0],
+		                   &blocks[n], &d) == 0)
+			n++;
+	}
+	*out = blocks;
+	*nout = n;
+	if (diags_errors(&d) == 0) {
+		diags_free(&d);
+		return 0;
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		char *msg = xasprintf("%s:%d: %s", j->job_file, d.v[i].line,
+		                      d.v[i].msg);
+		if (!j->failed)
+			job_fail(j, d.v[i].cls, "%s", msg);
+		else
+			job_logf(j, "error", "%s", msg);
+		free(msg);
+	}
+	diags_free(&d);
+	return -1;
+}
+
+int
+job_run(struct job *j)
+{
+	j->start_ns = mux_now();
+	long long job_secs = 0;
+	const struct ynode *jt = ymap_get(ymap_get(j->root, "timeouts"), "job");
+	if (jt == NULL || timeout_parse(jt, &job_secs) < 0)
+		job_secs = 24 * 3600;
+	j->deadline_ns = j->start_ns + (uint64_t)job_secs * NS_PER_S;
+
+	job_logf(j, "info", "tether, a LAVA-compatible dispatcher");
+	job_logf(j, "info", "start: 0 validate");
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char when[64];
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S+00:00", &tm);
+	job_logf(j, "info", "Start time: %s (UTC)", when);
+	struct block *blocks;
+	size_t nblocks;
+	int vrc = job_blocks(j, &blocks, &nblocks);
+	job_logf(j, "info", "validate duration: %.2f",
+	         (double)(mux_now() - j->start_ns) / 1e9);
+	results_add(&j->results,
+	            result_plain("lava", "validate", vrc == 0 ? "pass" : "fail"));
+
+	for (size_t i = 0; vrc == 0 && i < nblocks; i++) {
+		if (job_canceled(j))
+			break;
+		if (mux_now() >= j->deadline_ns) {
+			job_fail(j, ERR_JOB, "job timed out after %lld seconds",
+			         job_secs);
+			break;
+		}
+		int rc = block_run(j, &blocks[i]);
+		if (rc == 0)
+			continue;
+		const struct ynode *bt = ymap_get(blocks[i].params, "timeout");
+		bool skip = ynode_truthy(ymap_get(bt, "skip"));
+		if (!j->canceled && j->err_cls == ERR_TIMEOUT && skip) {
+			job_logf(j, "warning", TIMEOUT_SKIP_FMT,
+			         blocks[i].name);
+			job_clear_error(j);
+			continue;
+		}
+		break;
+	}
+	free(blocks);
+	if (j->failed && j->err_cls == ERR_TIMEOUT)
+		j->err_cls = ERR_TEST;
+	finalize_run(j);
+
+	if (j->failed)
+		job_logf(j, "error", "%s", err_help(j->err_cls));
+	else
+		job_logf(j, "info", "Job finished correctly");
+	results_finish(&j->results,
+	               result_job(!j->failed, j->err_msg,
+	                          j->failed ? result_error_type(j->err_cls)
+	                                    : NULL));
+	return j->failed ? 1 : 0;
+}
