@@ -2,10 +2,11 @@
 #   make                 build ./build/tether
 #   make check           unit + end-to-end tests
 #   make check SANITIZE=1   the same under ASan and UBSan (in build/san)
+#   make demo            run the demo job on the simulated board
 #   make fuzz            libFuzzer targets (clang) in build/fuzz
 
 CC      ?= cc
-PKGS    := yaml-0.1 libpcre2-8 libarchive
+PKGS    := yaml-0.1 libpcre2-8 libarchive libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
@@ -56,6 +57,12 @@ $(B)/tests/%: tests/unit/%.c $(B)/libtether.a $(wildcard src/*.h tests/unit/*.h)
 
 check: all $(UNIT_BIN)
 	@B=$(B) ./tests/run.sh $(UNIT_BIN)
+
+# The demo job on the simulated board (README: the first command).
+demo: all
+	@B=$(B) ./scripts/demo.sh
+
+.PHONY: demo
 
 # libFuzzer wants clang; every library file is compiled into each target.
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -iquote src $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \

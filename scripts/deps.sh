@@ -2,8 +2,12 @@
 # Installs the Debian 12 packages tether's build, tests and tools need.
 # Idempotent; run as root.  With --bench, also what the benchmarks compare
 # against (Python's voluptuous and Jinja2).
+# busybox-static, not busybox: the oracle's simulated board
+# (tests/e2e/oracle-jobs.sh) copies /bin/busybox into a chroot, so it must
+# be statically linked; it replaces the dynamic busybox package and gives
+# the same /bin/busybox the busybox sh tests use.
 set -e
-pkgs="build-essential pkg-config clang libyaml-dev libpcre2-dev libcmocka-dev python3 python3-yaml libarchive-dev git inetutils-telnet procps busybox"
+pkgs="build-essential pkg-config clang libyaml-dev libpcre2-dev libcmocka-dev python3 python3-yaml libarchive-dev libcurl4-openssl-dev git inetutils-telnet procps busybox-static"
 [ "$1" = "--bench" ] && pkgs="$pkgs python3-voluptuous python3-jinja2"
 missing=""
 for p in $pkgs; do

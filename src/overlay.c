@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "download.h"
 #include "results.h"
 
 /* The text of a scalar node, "" for anything else. */
@@ -389,6 +390,9 @@ rm_rf(const char *path)
 }
 
 /* One build: where it happens and what went wrong. */
+/* How long a url definition may take to download. */
+#define URL_TIMEOUT_S 300
+
 struct build {
 	const struct overlay_spec *spec;
 	struct overlay_layout *l;
@@ -731,20 +735,45 @@ fetch_git(struct build *bd, struct overlay_test *t, const char *dest)
 	return git_clone(bd, t->repository, dest, &o, &t->commit_id);
 }
 
-/* from: url: an archive LAVA unpacks with strip-components.  Only
- * file:// URLs so far; http(s) will come with the downloader. */
+/* from: url: an archive LAVA unpacks with strip-components, fetched
+ * over http(s), or read from a file:// URL. */
 static int
 fetch_url(struct build *bd, struct overlay_test *t, const char *dest)
 {
 	const struct ynode *sc = ymap_get(t->def, "strip-components");
 	long long strip = sc && sc->kind == YN_INT ? sc->v.i : 0;
-	if (strncmp(t->repository, "file://", 7) != 0) {
+	char *tmpfile = NULL;
+	const char *file;
+	if (strncmp(t->repository, "file://", 7) == 0) {
+		file = t->repository + 7;
+	} else if (strncmp(t->repository, "http://", 7) == 0 ||
+	           strncmp(t->repository, "https://", 8) == 0) {
+		const char *td = getenv("TMPDIR");
+		tmpfile = xasprintf("%s/tether-url-XXXXXX",
+		                    td && *td ? td : "/tmp");
+		int fd = mkstemp(tmpfile);
+		if (fd >= 0)
+			close(fd);
+		char err[512];
+		if (fd < 0 || download_file(t->repository, tmpfile,
+		                            URL_TIMEOUT_S, err,
+		                            sizeof err) < 0) {
+			diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
+			          "Unable to fetch url '%s' for %s: %s",
+			          t->repository, t->name,
+			          fd < 0 ? strerror(errno) : err);
+			if (fd >= 0)
+				unlink(tmpfile);
+			free(tmpfile);
+			return -1;
+		}
+		file = tmpfile;
+	} else {
 		diags_add(bd->d, ERR_JOB, 0, 0, "",
-		          "Unsupported url for %s: %s (only file:// so far)",
+		          "Unsupported url for %s: %s (http, https or file)",
 		          t->name, t->repository);
 		return -1;
 	}
-	const char *file = t->repository + 7;
 	struct archive *a = archive_read_new();
 	struct archive *w = archive_write_disk_new();
 	struct archive_entry *e;
@@ -803,6 +832,10 @@ fetch_url(struct build *bd, struct overlay_test *t, const char *dest)
 		                                    : "error");
 	archive_read_free(a);
 	archive_write_free(w);
+	if (tmpfile) {
+		unlink(tmpfile);
+		free(tmpfile);
+	}
 	return rc;
 }
 
