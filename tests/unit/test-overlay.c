@@ -789,10 +789,24 @@ test_url(void **state)
 	diags_init(&d);
 	assert_int_equal(build("actions:\n- test:\n    definitions:\n"
 	                       "    - {from: url, name: u, path: t.yaml,"
-	                       " repository: 'http://x/t.tgz'}\n",
+	                       " repository: 'http://127.0.0.1:1/t.tgz'}\n",
+	                       NULL, &u, &l, &d),
+	                 -1);
+	/* Nothing listens on port 1: the download fails, the lab's
+	 * problem, and the message names the url. */
+	assert_int_equal(d.v[0].cls, ERR_INFRASTRUCTURE);
+	assert_non_null(strstr(d.v[0].msg, "Unable to fetch url "
+	                                   "'http://127.0.0.1:1/t.tgz' for u"));
+	diags_free(&d);
+	diags_init(&d);
+	assert_int_equal(build("actions:\n- test:\n    definitions:\n"
+	                       "    - {from: url, name: u, path: t.yaml,"
+	                       " repository: 'ftp://x/t.tgz'}\n",
 	                       NULL, &u, &l, &d),
 	                 -1);
 	assert_int_equal(d.v[0].cls, ERR_JOB);
+	assert_string_equal(d.v[0].msg, "Unsupported url for u: ftp://x/t.tgz "
+	                                "(http, https or file)");
 	diags_free(&d);
 
 	/* A definition that is a symlink out of the archive. */
