@@ -17,6 +17,7 @@
  * at the end. */
 #define RETRY_INTERVAL_S 1
 #define FEEDBACK_LISTEN_NS (1000ULL * 1000 * 1000)
+#define FEEDBACK_QUIET_NS (20ULL * 1000 * 1000)
 #define NS_PER_S 1000000000ULL
 
 void
@@ -455,10 +456,18 @@ finalize_listen(struct job *j, struct job_ns *ns)
 	job_logf(j, "debug",
 	         "Listened to connection for namespace '%s' for up to 1s",
 	         ns->name);
-	/* The connections are read all the time: this only gives late
-	 * output its second, as LAVA's read-feedback does. */
-	if (!ns->conn->eof)
-		mux_wait(j->mux, never, j, mux_now() + FEEDBACK_LISTEN_NS / 10);
+	/* The connections are read all the time: this only lets output
+	 * still on its way arrive before the close, until the line has been
+	 * quiet a moment (LAVA listens a whole second). */
+	uint64_t until = mux_now() + FEEDBACK_LISTEN_NS;
+	for (;;) {
+		uint64_t seen = stream_end(&ns->conn->stream);
+		if (ns->conn->eof || mux_now() >= until)
+			break;
+		mux_wait(j->mux, never, j, mux_now() + FEEDBACK_QUIET_NS);
+		if (stream_end(&ns->conn->stream) == seen)
+			break;
+	}
 	job_logf(j, "info", "Finalising connection for namespace '%s'",
 	         ns->name);
 	if (ns->conn->eof) {
