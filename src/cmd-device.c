@@ -35,45 +35,6 @@ device_usage(FILE *f)
 	        "dictionary.\n");
 }
 
-/* A YAML node as a template value (job context entries). */
-static struct tval *
-value_from_ynode(struct tmpl_env *env, const struct ynode *n, int depth)
-{
-	if (n == NULL || depth > 64)
-		return tval_new_none(env);
-	switch (n->kind) {
-	case YN_NULL:
-		return tval_new_none(env);
-	case YN_BOOL:
-		return tval_new_bool(env, n->v.b);
-	case YN_INT:
-		if (!n->big)
-			return tval_new_int(env, n->v.i);
-		return tval_new_str(env, n->str, n->len);
-	case YN_FLOAT:
-		return tval_new_float(env, n->v.f);
-	case YN_SEQ: {
-		struct tval *l = tval_new_list(env);
-		for (size_t i = 0; i < n->n; i++)
-			tval_list_append(
-			    env, l,
-			    value_from_ynode(env, n->items[i], depth + 1));
-		return l;
-	}
-	case YN_MAP: {
-		struct tval *d = tval_new_dict(env);
-		for (size_t i = 0; i < n->n; i++)
-			tval_dict_set(
-			    env, d,
-			    value_from_ynode(env, n->keys[i], depth + 1),
-			    value_from_ynode(env, n->vals[i], depth + 1));
-		return d;
-	}
-	default:
-		return tval_new_str(env, n->str ? n->str : "", n->len);
-	}
-}
-
 static int
 load_context(struct tmpl_env *env, const char *path)
 {
@@ -94,14 +55,7 @@ load_context(struct tmpl_env *env, const char *path)
 	const struct ynode *ctx = ymap_get(ydoc_root(doc), "context");
 	int rc = 0;
 	if (ctx && ctx->kind == YN_MAP) {
-		for (size_t i = 0; i < ctx->n; i++) {
-			const struct ynode *k = ctx->keys[i];
-			if (k->kind != YN_STR)
-				continue;
-			tmpl_env_set_var(
-			    env, k->str,
-			    value_from_ynode(env, ctx->vals[i], 0));
-		}
+		device_set_context(env, ctx);
 	} else if (ctx && ctx->kind != YN_NULL) {
 		fprintf(stderr, "%s:%d:%d: error: context: should be a map\n",
 		        path, ctx->line, ctx->col);

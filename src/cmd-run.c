@@ -201,6 +201,8 @@ cmd_run(int argc, char **argv)
 	};
 	const char *device_file = NULL, *outdir = NULL, *disp_file = NULL;
 	const char *job_id = "1";
+	const char **defines = NULL; /* -D, applied after the job's context */
+	size_t ndefines = 0;
 	struct tmpl_env *env = tmpl_env_new();
 	int opt, status = 2;
 	optind = 1;
@@ -229,10 +231,18 @@ cmd_run(int argc, char **argv)
 			tmpl_env_add_dir(env, optarg);
 			break;
 		case 'D':
-			if (add_define(env, optarg) < 0) {
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				fprintf(stderr,
+				        "tether run: -D needs key=value, got "
+				        "'%s'\n",
+				        optarg);
+				free(defines);
 				tmpl_env_free(env);
 				return 2;
 			}
+			defines = xreallocarray(defines, ndefines + 1,
+			                        sizeof *defines);
+			defines[ndefines++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -291,22 +301,7 @@ cmd_run(int argc, char **argv)
 		                       "Invalid dispatcher configuration");
 		goto out;
 	}
-	/* The device. */
-	int drc = device_load_file(&dev, env, device_file, &d, stderr);
-	diags_sort(&d);
-	diags_print(&d, device_file, stderr);
-	if (drc != 0) {
-		char *msg = xasprintf(
-			"%s: %s", device_file,
-			d.n ? d.v[0].msg : "unable to load the device");
-		status = early_failure(&j, ERR_CONFIGURATION, msg);
-		free(msg);
-		goto out;
-	}
-	j.dev = &dev;
-	diags_free(&d);
-	diags_init(&d);
-	/* The job: read, then validated as lava-run does first. */
+	/* The job first: its context: renders a device dictionary. */
 	size_t len;
 	data = file_read(job_file, &len);
 	if (data == NULL) {
@@ -321,12 +316,34 @@ cmd_run(int argc, char **argv)
 	if (j.doc == NULL) {
 		char *msg = xasprintf("%s:%d:%d: %s", job_file, yerr.line,
 		                      yerr.col, yerr.msg);
-		fprintf(stderr, "%s: JobError: %s\n", job_file, msg);
+		fprintf(stderr, "%s:%d:%d: JobError: %s\n", job_file,
+		        yerr.line, yerr.col, yerr.msg);
 		status = early_failure(&j, ERR_JOB, msg);
 		free(msg);
 		goto out;
 	}
 	j.root = ydoc_root(j.doc);
+	device_set_context(env, ymap_get(j.root, "context"));
+	for (size_t i = 0; i < ndefines; i++)
+		add_define(env, defines[i]);
+	/* The device. */
+	int drc = device_load_file(&dev, env, device_file, &d, stderr);
+	diags_sort(&d);
+	diags_print(&d, device_file, stderr);
+	if (drc != 0) {
+		char *msg =
+			d.n ? xasprintf("%s:%d: %s%s%s", device_file,
+			                d.v[0].line, d.v[0].path,
+			                *d.v[0].path ? ": " : "", d.v[0].msg)
+			    : xasprintf("%s: unable to load the device",
+			                device_file);
+		status = early_failure(&j, ERR_CONFIGURATION, msg);
+		free(msg);
+		goto out;
+	}
+	j.dev = &dev;
+	diags_free(&d);
+	diags_init(&d);
 	struct validate_opts vo = {.strict = false, .device = dev.root};
 	if (job_validate(j.root, &vo, &d) > 0) {
 		diags_sort(&d);
@@ -415,7 +432,6 @@ out:
 	diags_free(&d);
 	device_free(&dev);
 	tmpl_env_free(env);
-	if (status == 1 && j.canceled)
-		status = 1;
+	free(defines);
 	return status;
 }

@@ -623,3 +623,55 @@ device_check_file(struct tmpl_env *env, const char *file, FILE *out, FILE *err)
 	free(data);
 	return rc;
 }
+
+/* A YAML node as a template value (job context entries). */
+static struct tval *
+value_from_ynode(struct tmpl_env *env, const struct ynode *n, int depth)
+{
+	if (n == NULL || depth > 64)
+		return tval_new_none(env);
+	switch (n->kind) {
+	case YN_NULL:
+		return tval_new_none(env);
+	case YN_BOOL:
+		return tval_new_bool(env, n->v.b);
+	case YN_INT:
+		if (!n->big)
+			return tval_new_int(env, n->v.i);
+		return tval_new_str(env, n->str, n->len);
+	case YN_FLOAT:
+		return tval_new_float(env, n->v.f);
+	case YN_SEQ: {
+		struct tval *l = tval_new_list(env);
+		for (size_t i = 0; i < n->n; i++)
+			tval_list_append(
+			    env, l,
+			    value_from_ynode(env, n->items[i], depth + 1));
+		return l;
+	}
+	case YN_MAP: {
+		struct tval *d = tval_new_dict(env);
+		for (size_t i = 0; i < n->n; i++)
+			tval_dict_set(
+			    env, d,
+			    value_from_ynode(env, n->keys[i], depth + 1),
+			    value_from_ynode(env, n->vals[i], depth + 1));
+		return d;
+	}
+	default:
+		return tval_new_str(env, n->str ? n->str : "", n->len);
+	}
+}
+
+void
+device_set_context(struct tmpl_env *env, const struct ynode *ctx)
+{
+	if (ctx == NULL || ctx->kind != YN_MAP)
+		return;
+	for (size_t i = 0; i < ctx->n; i++) {
+		const struct ynode *k = ctx->keys[i];
+		if (k->kind == YN_STR)
+			tmpl_env_set_var(env, k->str,
+			                 value_from_ynode(env, ctx->vals[i], 0));
+	}
+}

@@ -73,6 +73,10 @@ const struct ynode *device_constant(const struct device *dev, const char *key,
 int device_load_file(struct device *dev, struct tmpl_env *env,
                      const char *file, struct diags *d, FILE *err);
 
+/* Sets each key of CTX (a job's context: map) as a template variable,
+ * as lava-server renders a dictionary with the job's context. */
+void device_set_context(struct tmpl_env *env, const struct ynode *ctx);
+
 /* "tether device check": loads FILE (rendered YAML, or a dictionary when
  * it ends in .jinja2, rendered through ENV first), prints its errors to
  * OUT, other failures to ERR, and returns the exit status. */

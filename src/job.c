@@ -116,13 +116,28 @@ job_conn_open(struct job *j, struct action *a, const char *name,
               const char *ns)
 {
 	struct conn *c = xcalloc(1, sizeof *c);
-	if (conn_open(c, j->mux, name, command, tags, ntags, j->outdir, &j->log,
+	if (conn_open(c, j->mux, name, command, tags, ntags, NULL, &j->log,
 	              ns) < 0) {
 		job_fail(j, ERR_INFRASTRUCTURE, "%s: %s", a->name, c->error);
 		conn_close(c);
 		free(c);
 		return NULL;
 	}
+	/* The raw log: uart0.log, then uart0.2.log when a retry opens it
+	 * again, so no attempt's bytes are lost.  Nothing has been read
+	 * yet: reading happens in the mux. */
+	int seen = 0;
+	for (size_t i = 0; i < j->nconns; i++)
+		if (strcmp(j->conns[i]->name, name) == 0)
+			seen++;
+	char *logname = seen ? xasprintf("%s.%d", name, seen + 1)
+	                     : xstrdup(name);
+	if (rawlog_open(&c->raw, j->outdir, logname) == 0)
+		c->raw_open = true;
+	else
+		job_logf(j, "warning", "cannot write %s/%s.log: %s", j->outdir,
+		         logname, strerror(errno));
+	free(logname);
 	j->conns = xreallocarray(j->conns, j->nconns + 1, sizeof *j->conns);
 	j->conns[j->nconns++] = c;
 	job_use_conn(j, c);
@@ -422,7 +437,8 @@ block_run(struct job *j, const struct block *b)
 			break;
 		if (rc == 0)
 			continue;
-		if (j->canceled)
+		/* A signal may have cut a blocking step short (EINTR). */
+		if (job_canceled(j))
 			break;
 		job_logf(j, "error", "%s failed: %d of %d attempts. '%s'",
 		         b->name, attempt, top.max_retries,
