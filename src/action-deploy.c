@@ -95,7 +95,6 @@ deploy_overlay(struct job *j, struct action *top)
 	}
 	diags_free(&d);
 	ns->has_layout = true;
-	ns->next_stage = 0;
 	for (size_t i = 0; i < ns->layout.ntests; i++) {
 		const struct overlay_test *t = &ns->layout.tests[i];
 		struct action a;

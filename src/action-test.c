@@ -462,6 +462,28 @@ shell_done(void *arg)
 	       (sh->j->cancel && *sh->j->cancel);
 }
 
+/* The stage of a test block: how many test blocks with definitions come
+ * before it in its namespace, as the overlay numbers them. */
+static unsigned
+block_stage(struct job *j, const struct ynode *block, const char *ns)
+{
+	const struct ynode *actions = ymap_get(j->root, "actions");
+	unsigned stage = 0;
+	for (size_t i = 0; actions && i < actions->n; i++) {
+		const struct ynode *it = actions->items[i];
+		if (it->kind != YN_MAP || it->n != 1 ||
+		    !ynode_is_str(it->keys[0], "test"))
+			continue;
+		const struct ynode *p = it->vals[0];
+		if (p == block)
+			break;
+		if (ymap_get(p, "definitions") &&
+		    strcmp(job_block_ns(p), ns) == 0)
+			stage++;
+	}
+	return stage;
+}
+
 static int
 send_and_prompt(struct action *a, struct conn *c, struct job_ns *cns,
                 const char *cmd, unsigned delay)
@@ -505,7 +527,7 @@ lava_test_shell(struct job *j, struct action *parent)
 	unsigned delay = j->dev && j->dev->delay_test > 0
 	                     ? (unsigned)j->dev->delay_test
 	                     : 0;
-	unsigned stage = deploy->next_stage++;
+	unsigned stage = block_stage(j, parent->params, a.ns);
 	const char *rd = deploy->layout.results_dir;
 	int rc = send_and_prompt(&a, c, cns, "#", delay);
 	char *cmd;

@@ -96,9 +96,11 @@ find_share_dir(void)
 		char *slash = strrchr(exe, '/');
 		if (slash)
 			*slash = '\0';
+		/* build/tether, build/san/tether, <prefix>/bin/tether */
 		const char *tries[] = {"%s/../share/lava-test-shell",
+		                       "%s/../../share/lava-test-shell",
 		                       "%s/../share/tether/lava-test-shell"};
-		for (size_t i = 0; i < 2; i++) {
+		for (size_t i = 0; i < 3; i++) {
 			char *p = xasprintf(tries[i], exe);
 			if (access(p, R_OK) == 0)
 				return p;

@@ -40,7 +40,6 @@ struct job_ns {
 	char *overlay_url;   /* where the device fetches it */
 	struct overlay_layout layout;
 	bool has_layout;
-	unsigned next_stage; /* the test blocks run so far */
 	bool booted;
 };
 
@@ -95,7 +94,6 @@ struct action {
 	int max_retries;               /* failure_retry or repeat; 1 */
 	struct rval *extra;            /* the result's extra (owned) */
 	bool no_result;                /* no results record at the end */
-	bool quiet;                    /* no start/end lines (validate) */
 };
 
 /* Runs the whole job; returns 0 when it passed.  J is filled by the
