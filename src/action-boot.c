@@ -472,14 +472,18 @@ overlay_unpack(struct action *parent, struct conn *c, struct job_ns *ns)
 	char *cmd = xasprintf("rm %s", file);
 	rc = shell_run(&a, c, ns, cmd);
 	free(cmd);
+	/* Download and unpack with their exit status checked: a failed
+	 * transfer is said here, not found later as a missing runner. */
 	if (rc == 0) {
 		cmd = xasprintf("%s %s/%s", dl->str, base, deploy->overlay_url);
-		rc = shell_run(&a, c, ns, cmd);
+		rc = job_shell_checked(&a, c, ns->prompts, ns->nprompts, cmd,
+		                       boot_delay(j));
 		free(cmd);
 	}
 	if (rc == 0) {
 		cmd = xasprintf("%s %s", up->str, file);
-		rc = shell_run(&a, c, ns, cmd);
+		rc = job_shell_checked(&a, c, ns->prompts, ns->nprompts, cmd,
+		                       boot_delay(j));
 		free(cmd);
 	}
 out:
@@ -627,6 +631,8 @@ boot_new_connection(struct job *j, struct action *top)
 			return action_end(&a, -1);
 		ns->conn = c;
 		ns->conn_owned = true;
+		/* A console already at its login prompt prints it again. */
+		job_sendline(j, c, "", boot_delay(j));
 	}
 	job_use_conn(j, ns->conn);
 	action_end(&a, 0);
@@ -635,6 +641,9 @@ boot_new_connection(struct job *j, struct action *top)
 	if (auto_login(top, ns->conn, ns, false) < 0)
 		return -1;
 	if (expect_shell(top, ns->conn, ns) < 0)
+		return -1;
+	if (ymap_get(top->params, "transfer_overlay") &&
+	    overlay_unpack(top, ns->conn, ns) < 0)
 		return -1;
 	ns->booted = true;
 	return export_env(top);

@@ -510,11 +510,19 @@ lava_test_shell(struct job *j, struct action *parent)
 		         "No test overlay was deployed in namespace '%s'", a.ns);
 		return action_end(&a, -1);
 	}
-	if (cns->conn == NULL || cns->conn->eof) {
-		job_fail(j, ERR_JOB,
-		         "No connection in namespace '%s' to run the test "
-		         "shell on",
-		         cns_name);
+	if (cns->conn == NULL) {
+		if (cnsn)
+			job_fail(j, ERR_JOB,
+			         "Unable to reuse connection from namespace "
+			         "'%s'",
+			         cns_name);
+		else
+			job_fail(j, ERR_JOB, "No connection to the DUT");
+		return action_end(&a, -1);
+	}
+	if (cns->conn->eof) {
+		job_fail(j, ERR_INFRASTRUCTURE, "%s",
+		         conn_closed_message(cns->conn));
 		return action_end(&a, -1);
 	}
 	if (cns->nprompts == 0) {
@@ -536,7 +544,8 @@ lava_test_shell(struct job *j, struct action *parent)
 		rc = send_and_prompt(&a, c, cns, "export SHELL=/bin/sh", delay);
 	if (rc >= 0) {
 		cmd = xasprintf(". %s/environment", rd);
-		rc = send_and_prompt(&a, c, cns, cmd, delay);
+		rc = job_shell_checked(&a, c, cns->prompts, cns->nprompts, cmd,
+		                       delay);
 		free(cmd);
 	}
 	if (rc < 0)
@@ -548,6 +557,10 @@ lava_test_shell(struct job *j, struct action *parent)
 	sh.runs = rval_map();
 	buf_init(&sh.pbuf);
 	sh.off = c->stream.off[c->c_wait];
+	job_logf(j, "info",
+	         "Test shell timeout: %llds (the action's; every connection "
+	         "is read meanwhile)",
+	         (long long)((a.deadline_ns - mux_now()) / 1000000000ULL));
 	cmd = xasprintf("%s/bin/lava-test-runner %s/%u", rd, rd, stage);
 	job_sendline(j, c, cmd, delay);
 	free(cmd);

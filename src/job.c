@@ -223,6 +223,38 @@ job_expect_soft(struct action *a, struct conn *c, const char *const *patterns,
 }
 
 int
+job_shell_checked(struct action *a, struct conn *c, char *const *prompts,
+                  size_t nprompts, const char *line, unsigned delay_ms)
+{
+	struct job *j = a->job;
+	char *cmd = xasprintf("%s; printf \"<LAVA_SIGNAL_RETRUNCODE $?>\\n\"",
+	                      line);
+	job_sendline(j, c, cmd, delay_ms);
+	free(cmd);
+	const char *pat[] = {"<LAVA_SIGNAL_RETRUNCODE ([0-9]+)>"};
+	struct match mt;
+	struct matcher *m = NULL;
+	int rc = job_expect_soft(a, c, pat, 1, action_conn_deadline(a), &mt,
+	                         &m);
+	if (rc == JOB_EXPECT_TIMEOUT)
+		return job_fail(j, ERR_JOB, "Failed to check '%s' return code!",
+		                line);
+	if (rc < 0)
+		return -1;
+	const char *num;
+	size_t len = matcher_group(m, 1, &num);
+	char digits[16] = "";
+	snprintf(digits, sizeof digits, "%.*s", (int)len, num ? num : "");
+	matcher_free(m);
+	if (strcmp(digits, "0") != 0)
+		return job_fail(j, ERR_JOB, "'%s' failed with return code %s!",
+		                line, digits);
+	rc = job_expect(a, c, (const char *const *)prompts, nprompts,
+	                action_conn_deadline(a), NULL, NULL);
+	return rc < 0 ? -1 : 0;
+}
+
+int
 action_timed_out(struct action *a)
 {
 	char *msg = timeout_message(a->name, a->start_ns, mux_now());

@@ -154,6 +154,12 @@ int job_expect_soft(struct action *a, struct conn *c,
                     const char *const *patterns, size_t n, uint64_t deadline,
                     struct match *mt, struct matcher **keep);
 
+/* LAVA's sendline(check=True): LINE, then its exit status printed as a
+ * RETRUNCODE signal; not 0 is a JobError "'LINE' failed with return
+ * code N!".  Then waits for one of PROMPTS.  0 or -1. */
+int job_shell_checked(struct action *a, struct conn *c, char *const *prompts,
+                      size_t nprompts, const char *line, unsigned delay_ms);
+
 /* The actions (action-*.c). */
 int deploy_overlay(struct job *j, struct action *top);
 int boot_minimal(struct job *j, struct action *top);
