@@ -5,7 +5,7 @@
 # their tags, posix constants, power commands with a socket and none
 # without), tether device check, the demo job validated against it, and
 # the rendered commands run: the board's options are tether-sim's, its
-# power commands switch it.
+# power commands switch it; then the demo job run as make demo runs it.
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 B=${B:-build}
 TETHER=${TETHER:-$TOP/$B/tether}
@@ -93,7 +93,7 @@ has demo 'hostname=simboard'
 has demo 'devicetype=tether-sim'
 has demo 'constants.posix.lava_test_sh_cmd=/bin/sh'
 has demo 'constants.posix.lava_test_results_dir=/tmp/tether-sim-lava-%s'
-has demo 'commands.connections.uart0.connect=build/tether-sim --hostname simboard --user root --uart1 7301 --password tether --kmsg-interval 700'
+has demo 'commands.connections.uart0.connect=build/tether-sim --hostname simboard --user root --uart1 7301 --password tether --kmsg-interval 500'
 has demo "commands.connections.uart0.tags=['primary']"
 has demo 'commands.connections.uart1.connect=telnet 127.0.0.1 7301'
 has demo "commands.connections.uart1.tags=['telnet']"
@@ -116,7 +116,7 @@ run_ok "demo: tether device check" "$DICT: ok" \
 render run -D "tether_sim=$TETHER_SIM" -D uart1_port=45678 \
 	-D "results_dir=$W/board/lava-%s" "$DICT"
 has run "constants.posix.lava_test_results_dir=$W/board/lava-%s"
-has run "commands.connections.uart0.connect=$TETHER_SIM --hostname simboard --user root --uart1 45678 --password tether --kmsg-interval 700"
+has run "commands.connections.uart0.connect=$TETHER_SIM --hostname simboard --user root --uart1 45678 --password tether --kmsg-interval 500"
 has run 'commands.connections.uart1.connect=telnet 127.0.0.1 45678'
 run_ok "run: tether device check" "$W/run.yaml: ok" \
 	"$TETHER" device check "$W/run.yaml"
@@ -196,6 +196,91 @@ if [ $rc -eq 0 ]; then
 	ok "power: the board leaves when UART0 closes"
 else
 	nok "power: the board leaves when UART0 closes (status $rc)"
+fi
+
+# 6. The demo itself (make demo without make): the job passes, its test
+# cases are in the results, the test shell ran on UART1 while the kernel
+# printed on UART0 (feedback lines of namespace board during the test).
+D="$W/demo"
+B="$B" sh "$TOP/scripts/demo.sh" "$D" >"$W/demo.out" 2>&1
+rc=$?
+if [ $rc -eq 0 ] && grep -q 'PASS' "$W/demo.out"; then
+	ok "make demo: the job passes"
+else
+	nok "make demo: the job passes (status $rc)"
+	tail -40 "$W/demo.out" | sed 's/^/# /'
+fi
+if python3 -c 'import sys, yaml
+for r in yaml.safe_load(open(sys.argv[1])) or []:
+    line = "%s/%s=%s" % (r.get("definition"), r.get("case"), r.get("result"))
+    if "measurement" in r:
+        line += " %s %s" % (r.get("measurement"), r.get("units"))
+    if "set" in r:
+        line += " set=%s" % r["set"]
+    print(line)' "$D/results.yaml" >"$W/demo.results" 2>&1; then
+	ok "make demo: results.yaml reads"
+else
+	nok "make demo: results.yaml reads"
+	sed 's/^/# /' "$W/demo.results"
+fi
+for want in 0_demo/shell-works=pass 0_demo/expected-failure=fail \
+	0_demo/uname=pass 0_demo/kernel-prints-meanwhile=pass \
+	'0_demo/tty=pass set=uart1' '0_demo/hostname=pass set=uart1' \
+	lava/0_demo=pass lava/job=pass; do
+	if grep -qxF "$want" "$W/demo.results"; then
+		ok "make demo: $want"
+	else
+		nok "make demo: $want"
+	fi
+done
+if grep -qx '0_demo/loadavg=pass [0-9.]* load' "$W/demo.results"; then
+	ok "make demo: 0_demo/loadavg=pass, a measurement in load"
+else
+	nok "make demo: 0_demo/loadavg=pass, a measurement in load"
+	grep loadavg "$W/demo.results" | sed 's/^/# got: /'
+fi
+if grep -qx 'result: pass' "$D/result.yaml" 2>/dev/null; then
+	ok "make demo: result.yaml says result: pass"
+else
+	nok "make demo: result.yaml says result: pass"
+	sed 's/^/# /' "$D/result.yaml" 2>/dev/null
+fi
+# Between the run's start and end signals: kernel lines from UART0, as
+# feedback of namespace board.
+fb=$(sed -n '/<LAVA_SIGNAL_STARTRUN 0_demo /,/<LAVA_SIGNAL_ENDRUN 0_demo /p' \
+	"$D/log.yaml" 2>/dev/null | grep '"lvl": "feedback"' | grep '"ns": "board"' |
+	grep -c '\] ')
+if [ "${fb:-0}" -ge 1 ]; then
+	ok "make demo: $fb kernel lines from UART0 logged as feedback during the test"
+else
+	nok "make demo: kernel lines from UART0 logged as feedback during the test"
+	grep '"feedback"' "$D/log.yaml" 2>/dev/null | head -5 | sed 's/^/# /'
+fi
+if grep -q '<LAVA_SIGNAL_ENDRUN 0_demo ' "$D/uart1.log" 2>/dev/null &&
+	! grep -q 'lava-test-runner' "$D/uart0.log" 2>/dev/null; then
+	ok "make demo: the test shell ran on UART1, not UART0 (raw logs)"
+else
+	nok "make demo: the test shell ran on UART1, not UART0 (raw logs)"
+	find "$D" -maxdepth 1 | sed 's/^/# /'
+fi
+port=$(sed -n 's/.*UART1 on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$W/demo.out")
+left=
+for f in /tmp/tether-overlay.*/overlay*.tar.gz; do
+	[ -f "$f" ] || continue
+	case $(tar -tzf "$f" 2>/dev/null | head -n 1) in
+	"${D#/}/board/"*) left="$left $f" ;;
+	esac
+done
+if [ -z "$left" ]; then
+	ok "make demo: the board's download of the overlay removed"
+else
+	nok "make demo: the board's download of the overlay removed:$left"
+fi
+if [ -n "$port" ] && ! pgrep -f -- "--uart1 $port( |\$)" >/dev/null; then
+	ok "make demo: no board left running"
+else
+	nok "make demo: no board left running (port '$port')"
+	[ -n "$port" ] && pgrep -af -- "--uart1 $port" | sed 's/^/# /'
 fi
 
 echo "1..$n"
