@@ -6,8 +6,10 @@
 # (tests/e2e/oracle-jobs.sh) copies /bin/busybox into a chroot, so it must
 # be statically linked; it replaces the dynamic busybox package and gives
 # the same /bin/busybox the busybox sh tests use.
+# openssh-server, openssh-client, schroot: the ssh e2e tests start a real
+# sshd on loopback and begin sessions of a schroot they configure.
 set -e
-pkgs="build-essential pkg-config clang libyaml-dev libpcre2-dev libcmocka-dev python3 python3-yaml libarchive-dev libcurl4-openssl-dev git inetutils-telnet procps busybox-static"
+pkgs="build-essential pkg-config clang libyaml-dev libpcre2-dev libcmocka-dev python3 python3-yaml libarchive-dev libcurl4-openssl-dev git inetutils-telnet procps busybox-static openssh-server openssh-client schroot"
 [ "$1" = "--bench" ] && pkgs="$pkgs python3-voluptuous python3-jinja2"
 missing=""
 for p in $pkgs; do

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action-boot.h"
 #include "action-host.h"
 #include "httpd.h"
 #include "job.h"
@@ -75,7 +76,7 @@ strv_repr(const struct strv *s)
 	return buf_steal(&b);
 }
 
-static void
+void
 ns_set_prompts(struct job_ns *ns, const struct ynode *prompts)
 {
 	for (size_t i = 0; i < ns->nprompts; i++)
@@ -361,7 +362,7 @@ out:
 
 /* auto-login-action: on a booting device, the kernel's start message
  * first; then login-action. */
-static int
+int
 auto_login(struct action *parent, struct conn *c, struct job_ns *ns,
            bool booting)
 {
@@ -389,7 +390,7 @@ auto_login(struct action *parent, struct conn *c, struct job_ns *ns,
 	return action_end(&a, rc < 0 ? -1 : 0);
 }
 
-static int
+int
 expect_shell(struct action *parent, struct conn *c, struct job_ns *ns)
 {
 	struct job *j = parent->job;
@@ -407,7 +408,7 @@ expect_shell(struct action *parent, struct conn *c, struct job_ns *ns)
 }
 
 /* Sends CMD and waits for the shell's prompt again. */
-static int
+int
 shell_run(struct action *a, struct conn *c, struct job_ns *ns,
           const char *cmd)
 {
@@ -491,7 +492,7 @@ out:
 	return action_end(&a, rc);
 }
 
-static int
+int
 export_env(struct action *parent)
 {
 	struct action a;

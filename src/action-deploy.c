@@ -50,7 +50,27 @@ deploy_overlay(struct job *j, struct action *top)
 	struct job_ns *ns = job_ns_get(j, top->ns);
 	job_logf(j, "debug", "[%s] Preparing overlay tarball in %s", top->ns,
 	         j->workdir);
-	child(j, top, "ssh-authorize", NULL);
+	/* authorize: ssh (not for deploy to: ssh, whose own connection
+	 * needs none): the device's public key goes into the overlay. */
+	char *pubkey = NULL;
+	struct action sa;
+	action_begin(&sa, j, top, "ssh-authorize", NULL, NULL, 0);
+	if (ynode_is_str(ymap_get(top->params, "authorize"), "ssh") &&
+	    !(top->parent && strcmp(top->parent->name, "scp-overlay") == 0)) {
+		const char *id = j->dev ? j->dev->ssh.identity_file : NULL;
+		if (id == NULL || *id == '\0') {
+			free(pubkey);
+			return action_end(&sa, job_fail(
+			    j, ERR_JOB,
+			    "authorize: ssh needs the device's "
+			    "actions.deploy.methods.ssh.identity_file"));
+		}
+		joblog_mask_add(&j->log, id);
+		pubkey = xasprintf("%s.pub", id);
+		joblog_mask_add(&j->log, pubkey);
+		job_logf(j, "info", "Adding SSH authorized key to the overlay");
+	}
+	action_end(&sa, 0);
 	child(j, top, "lava-vland-overlay", "");
 	child(j, top, "lava-multinode-overlay", "");
 
@@ -62,6 +82,7 @@ deploy_overlay(struct job *j, struct action *top)
 		int rc = job_fail(j, ERR_INFRASTRUCTURE, "mkdir %s: %s", dir,
 		                  strerror(errno));
 		free(dir);
+		free(pubkey);
 		action_end(&td, rc);
 		return rc;
 	}
@@ -75,6 +96,7 @@ deploy_overlay(struct job *j, struct action *top)
 		.share_dir = j->share_dir,
 		.testdef_level = level,
 		.dispatcher_ip = j->dispatcher_ip,
+		.authorized_key = pubkey,
 	};
 	if (ns->has_layout) {
 		overlay_layout_free(&ns->layout);
@@ -83,6 +105,7 @@ deploy_overlay(struct job *j, struct action *top)
 	struct diags d;
 	diags_init(&d);
 	int rc = overlay_build(&spec, tgz, &ns->layout, &d);
+	free(pubkey);
 	if (rc < 0) {
 		const struct diag *e = d.n ? &d.v[0] : NULL;
 		rc = job_fail(j, e ? e->cls : ERR_INFRASTRUCTURE, "%s",

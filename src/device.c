@@ -435,6 +435,57 @@ load_actions(struct device *dev, const struct ynode *actions, struct diags *d)
 	}
 }
 
+/* A primary remote connection device (actions.deploy.methods.ssh.host
+ * set: lava-connections "Devices supporting Primary Remote Connections")
+ * is only reached over the network and powered by its owner: remote
+ * deploy methods only, no serial connection command, no power commands
+ * (the last as lava_common/schemas/device.py extra_checks says it).
+ * LAVA's own ssh code wants the key `serial` in actions.boot.connections
+ * (ssh.jinja2 has it), so that key is left alone: a serial connection is
+ * a command that opens one. */
+static void
+check_primary_remote(struct device *dev, struct diags *d)
+{
+	const struct ynode *m = dev->deploy_methods;
+	for (size_t i = 0; m && m->kind == YN_MAP && i < m->n; i++) {
+		const struct ynode *k = m->keys[i];
+		if (k->kind != YN_STR || strcmp(k->str, "ssh") == 0 ||
+		    strcmp(k->str, "schroot") == 0)
+			continue;
+		char p[256];
+		snprintf(p, sizeof p, "actions.deploy.methods.%s", k->str);
+		cfg_error(d, k, p,
+		          "A primary remote connection device "
+		          "(actions.deploy.methods.ssh.host) has only remote "
+		          "deploy methods (ssh, schroot), not '%s'.",
+		          k->str);
+	}
+	const struct ynode *cmds = ymap_get(dev->root, "commands");
+	static const char *const serial[] = {"connect", "connections"};
+	for (int i = 0; i < 2; i++) {
+		const struct ynode *v = ymap_get(cmds, serial[i]);
+		char p[64];
+		snprintf(p, sizeof p, "commands.%s", serial[i]);
+		if (v)
+			cfg_error(d, v, p,
+			          "A primary remote connection device "
+			          "(actions.deploy.methods.ssh.host) has no "
+			          "serial connection.");
+	}
+	static const enum device_power power[] = {POWER_OFF, POWER_ON,
+	                                          POWER_HARD_RESET};
+	for (int i = 0; i < 3; i++) {
+		if (dev->power[power[i]] == NULL)
+			continue;
+		char p[64];
+		snprintf(p, sizeof p, "commands.%s", power_keys[power[i]]);
+		cfg_error(d, dev->power[power[i]], p,
+		          "When primary connection is used, power control "
+		          "commands (power_off, power_on, hard_reset) should "
+		          "not be specified.");
+	}
+}
+
 int
 device_load(struct device *dev, const char *data, size_t len, struct diags *d)
 {
@@ -493,15 +544,8 @@ device_load(struct device *dev, const char *data, size_t len, struct diags *d)
 					          "got %s",
 					          kind_name(v->items[k]));
 				}
-	/* A device reached over ssh is powered by its owner, not by us
-	 * (lava_common/schemas/device.py extra_checks). */
-	if (dev->ssh.host && dev->ssh.host[0] &&
-	    (dev->power[POWER_OFF] || dev->power[POWER_ON] ||
-	     dev->power[POWER_HARD_RESET]))
-		cfg_error(d, ymap_get(root, "commands"), "commands",
-		          "When primary connection is used, power control "
-		          "commands (power_off, power_on, hard_reset) should "
-		          "not be specified.");
+	if (dev->ssh.host && dev->ssh.host[0])
+		check_primary_remote(dev, d);
 	return (int)(diags_errors(d) - before);
 }
 

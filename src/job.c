@@ -388,6 +388,11 @@ block_classify(const char *key, const struct ynode *params, struct block *b,
 			b->run = deploy_overlay;
 			return 0;
 		}
+		if (ynode_is_str(to, "ssh")) {
+			b->name = "scp-overlay";
+			b->run = deploy_ssh;
+			return 0;
+		}
 	} else if (strcmp(key, "boot") == 0) {
 		b->kind = BLOCK_BOOT;
 		if (ynode_is_str(method, "minimal")) {
@@ -398,6 +403,11 @@ block_classify(const char *key, const struct ynode *params, struct block *b,
 		if (ynode_is_str(method, "new_connection")) {
 			b->name = "secondary-shell-action";
 			b->run = boot_new_connection;
+			return 0;
+		}
+		if (ynode_is_str(method, "ssh")) {
+			b->name = "login-ssh";
+			b->run = boot_ssh;
 			return 0;
 		}
 	} else if (strcmp(key, "test") == 0) {
@@ -577,6 +587,7 @@ finalize_run(struct job *j)
 		if (j->conns[i]->fd >= 0)
 			conn_close(j->conns[i]);
 	action_end(&rf, 0);
+	ssh_finalize(j, &fin);
 	action_end(&fin, 0);
 	if (!had_error)
 		job_logf(j, "info", "Cleaning after the job");
@@ -666,6 +677,7 @@ job_run(struct job *j)
 		job_secs = 24 * 3600;
 	j->deadline_ns = j->start_ns + (uint64_t)job_secs * NS_PER_S;
 
+	ssh_mask_secrets(j);
 	job_logf(j, "info", "tether, a LAVA-compatible dispatcher");
 	job_logf(j, "info", "start: 0 validate");
 	time_t now = time(NULL);

@@ -28,6 +28,7 @@
 #include "yaml.h"
 
 struct httpd;
+struct ssh_state;
 
 /* What a namespace holds between its actions. */
 struct job_ns {
@@ -78,6 +79,8 @@ struct job {
 
 	volatile sig_atomic_t *cancel; /* a signal number once asked to stop */
 	bool canceled;
+
+	struct ssh_state *ssh; /* action-ssh.c: what to clean on the device */
 };
 
 /* One running action. */
@@ -166,5 +169,12 @@ int boot_minimal(struct job *j, struct action *top);
 int boot_new_connection(struct job *j, struct action *top);
 int test_shell(struct job *j, struct action *top);
 int command_run(struct job *j, struct action *top);
+int deploy_ssh(struct job *j, struct action *top);
+int boot_ssh(struct job *j, struct action *top);
+/* The job's secrets masked in the job log from now on. */
+void ssh_mask_secrets(struct job *j);
+/* At the end of the job, whatever happened: the overlay removed from an
+ * ssh device, its schroot session ended (a child action of PARENT). */
+void ssh_finalize(struct job *j, struct action *parent);
 
 #endif

@@ -21,6 +21,8 @@ struct joblog {
 	int batch;          /* joblog_batch_begin depth */
 	time_t dt_sec;      /* the second dt_text was made for */
 	char dt_text[32];   /* "2026-11-27T09:00:00" */
+	char **masks;       /* values written as [MASKED] (secrets) */
+	size_t nmasks;
 };
 
 int joblog_open(struct joblog *log, const char *path);
@@ -35,6 +37,10 @@ void joblog_record(struct joblog *log, const char *lvl, const char *msg,
  * are (a results map, see results.h). */
 void joblog_record_flow(struct joblog *log, const char *lvl, const char *flow,
 			size_t len);
+/* From now on, every occurrence of SECRET in a record's message is
+ * written as "[MASKED]", as lava-run masks the job's secrets.  An empty
+ * SECRET is ignored. */
+void joblog_mask_add(struct joblog *log, const char *secret);
 /* Between these, records are kept and written in one go at the end. */
 void joblog_batch_begin(struct joblog *log);
 void joblog_batch_end(struct joblog *log);

@@ -1373,6 +1373,47 @@ pack(struct build *bd, const char *out_tgz)
 	return rc;
 }
 
+/* authorize: ssh (LAVA's ssh-authorize): the public key as
+ * /root/.ssh/authorized_keys, replacing the device's on unpacking. */
+static int
+write_authorized_key(struct build *bd)
+{
+	const char *src = bd->spec->authorized_key;
+	size_t len;
+	char *key = file_read(src, &len);
+	if (key == NULL) {
+		diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
+		          "authorize: ssh: cannot read the public key of "
+		          "actions.deploy.methods.ssh.identity_file: %s",
+		          strerror(errno));
+		return -1;
+	}
+	int rc = 0;
+	if (memmem(key, len, "PRIVATE KEY", 11) != NULL) {
+		diags_add(bd->d, ERR_CONFIGURATION, 0, 0, "",
+		          "authorize: ssh: the public key of "
+		          "actions.deploy.methods.ssh.identity_file is a "
+		          "private key; it is not copied");
+		rc = -1;
+	}
+	char *dir = xasprintf("%s/root/.ssh", bd->tmp);
+	if (rc == 0 && mkdir_p(dir) < 0)
+		rc = fail_io(bd, "root/.ssh");
+	if (rc == 0) {
+		char *root = xasprintf("%s/root", bd->tmp);
+		chmod(root, 0700);
+		chmod(dir, 0700);
+		free(root);
+		char *path = xasprintf("%s/authorized_keys", dir);
+		if (put_file(path, key, len, 0600) < 0)
+			rc = fail_io(bd, "root/.ssh/authorized_keys");
+		free(path);
+	}
+	free(dir);
+	free(key);
+	return rc;
+}
+
 int
 overlay_build(const struct overlay_spec *spec, const char *out_tgz,
               struct overlay_layout *lout, struct diags *d)
@@ -1404,6 +1445,8 @@ overlay_build(const struct overlay_spec *spec, const char *out_tgz,
 		rc = write_helpers(&bd);
 	if (rc == 0)
 		rc = write_environment(&bd);
+	if (rc == 0 && spec->authorized_key)
+		rc = write_authorized_key(&bd);
 	for (size_t i = 0; i < l.ntests && rc == 0; i++)
 		rc = write_test(&bd, &l.tests[i]);
 	for (unsigned s = 0; s < l.nstages && rc == 0; s++) {

@@ -43,6 +43,10 @@ struct overlay_spec {
 	const char *dispatcher_ip, *dispatcher_prefix, *http_cache;
 	/* install.sh: deps-<distro> too; NULL: none */
 	const char *distro;
+	/* authorize: ssh: this public key file becomes
+	 * root/.ssh/authorized_keys (mode 600) in the overlay.  A private
+	 * key is refused, never copied.  NULL: none. */
+	const char *authorized_key;
 };
 
 /* One test definition as the test action needs it later. */

@@ -1,0 +1,29 @@
+/* action-boot.h: the boot steps other boot methods share with
+ * action-boot.c (boot method: ssh logs in over its own connection, then
+ * goes through the same login, shell prompt and environment steps). */
+#ifndef TETHER_ACTION_BOOT_H
+#define TETHER_ACTION_BOOT_H
+
+#include <stdbool.h>
+
+#include "yaml.h"
+
+struct action;
+struct conn;
+struct job_ns;
+
+/* The namespace's prompts: PROMPTS (a string or a list), or none. */
+void ns_set_prompts(struct job_ns *ns, const struct ynode *prompts);
+/* auto-login-action (login-action inside); BOOTING: wait for the
+ * kernel's start message first. */
+int auto_login(struct action *parent, struct conn *c, struct job_ns *ns,
+               bool booting);
+/* expect-shell-connection: a newline, then the namespace's prompts. */
+int expect_shell(struct action *parent, struct conn *c, struct job_ns *ns);
+/* Sends CMD and waits for one of the namespace's prompts. */
+int shell_run(struct action *a, struct conn *c, struct job_ns *ns,
+              const char *cmd);
+/* export-device-env. */
+int export_env(struct action *parent);
+
+#endif
