@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "action-host.h"
+#include "action-qemu.h"
 #include "job.h"
 #include "match.h"
 
@@ -388,6 +389,11 @@ block_classify(const char *key, const struct ynode *params, struct block *b,
 			b->run = deploy_overlay;
 			return 0;
 		}
+		if (ynode_is_str(to, "tmpfs")) {
+			b->name = "deployimages";
+			b->run = deploy_tmpfs;
+			return 0;
+		}
 		if (ynode_is_str(to, "ssh")) {
 			b->name = "scp-overlay";
 			b->run = deploy_ssh;
@@ -403,6 +409,11 @@ block_classify(const char *key, const struct ynode *params, struct block *b,
 		if (ynode_is_str(method, "new_connection")) {
 			b->name = "secondary-shell-action";
 			b->run = boot_new_connection;
+			return 0;
+		}
+		if (ynode_is_str(method, "qemu")) {
+			b->name = "boot-image-retry";
+			b->run = boot_qemu;
 			return 0;
 		}
 		if (ynode_is_str(method, "ssh")) {

@@ -495,8 +495,13 @@ validate_device(struct schema_ctx *ctx, const struct ynode *actions,
 							       body);
 		} else if (strcmp(type, "deploy") == 0) {
 			m = ymap_get(body, "to");
+			/* to: tmpfs is LAVA's DeployImages, which needs the
+			 * device's "image" method (a "tmpfs" one is taken
+			 * too). */
 			if (m && m->kind == YN_STR &&
-			    !ymap_key(deploy_methods, m->str)) {
+			    !ymap_key(deploy_methods, m->str) &&
+			    !(ynode_is_str(m, "tmpfs") &&
+			      ymap_key(deploy_methods, "image"))) {
 				schema_path_push_key(ctx, "to");
 				schema_error(ctx, m,
 					     "None of the Base-deploy strategies "
