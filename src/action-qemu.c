@@ -36,7 +36,7 @@
 #define NS_PER_S 1000000000ULL
 #define MB (1024.0 * 1024.0)
 /* Downloads this large print progress lines on the person's view. */
-#define PROGRESS_MIN_BYTES (8LL << 20)
+#define PROGRESS_MIN_BYTES (4LL << 20)
 /* QEMU refusing its command line exits within this time. */
 #define QEMU_START_NS (500ULL * 1000 * 1000)
 
@@ -163,28 +163,40 @@ on_progress(void *arg, uint64_t done, int64_t total)
 		job_logf(p->j, "debug", "progress %dMB",
 		         (int)(done / (1024 * 1024)));
 	}
-	/* The person's view: a line a second for a large download. */
+	/* The person's view, for a large download: a line when it starts,
+	 * then one a second, and one at the end (download_image). */
 	uint64_t now = mux_now();
-	if (p->j->progress &&
-	    (total >= PROGRESS_MIN_BYTES ||
-	     (total <= 0 && done >= (uint64_t)PROGRESS_MIN_BYTES)) &&
-	    now - p->shown_ns >= NS_PER_S) {
-		p->shown_ns = now;
+	bool large = total >= PROGRESS_MIN_BYTES ||
+	             (total <= 0 && done >= (uint64_t)PROGRESS_MIN_BYTES);
+	if (p->j->progress == NULL || !large)
+		return;
+	if (!p->shown) {
 		p->shown = true;
+		p->shown_ns = now;
+		if (total > 0)
+			fprintf(p->j->progress,
+			        "        %s: downloading %.1f MB\n", p->label,
+			        (double)total / MB);
+		else
+			fprintf(p->j->progress,
+			        "        %s: downloading (size unknown)\n",
+			        p->label);
+	} else if (now - p->shown_ns >= NS_PER_S) {
+		p->shown_ns = now;
 		double secs = (double)(now - p->start_ns) / 1e9;
 		if (total > 0)
 			fprintf(p->j->progress,
-			        "        downloading %s: %3d%% (%.1f of %.1f MB, "
-			        "%.1f MB/s)\n",
+			        "        %s: %3d%% (%.1f of %.1f MB, %.1f MB/s)\n",
 			        p->label, (int)(done * 100 / (uint64_t)total),
 			        (double)done / MB, (double)total / MB,
 			        secs > 0 ? (double)done / MB / secs : 0.0);
 		else
-			fprintf(p->j->progress,
-			        "        downloading %s: %.1f MB\n", p->label,
-			        (double)done / MB);
-		fflush(p->j->progress);
+			fprintf(p->j->progress, "        %s: %.1f MB\n",
+			        p->label, (double)done / MB);
+	} else {
+		return;
 	}
+	fflush(p->j->progress);
 }
 
 static bool
@@ -265,8 +277,8 @@ download_image(struct action *parent, const char *label,
 	int rc = download_run(&req, &res);
 	double secs = (double)(mux_now() - t0) / 1e9;
 	if (p.shown && j->progress) {
-		fprintf(j->progress, "        downloaded %s: %.1f MB in %.2f s\n",
-		        label, (double)res.bytes / MB, secs);
+		fprintf(j->progress, "        %s: %.1f MB in %.2f s%s\n", label,
+		        (double)res.bytes / MB, secs, rc < 0 ? ", failed" : "");
 		fflush(j->progress);
 	}
 	if (rc < 0) {

@@ -219,7 +219,11 @@ load_connections(struct device *dev, const struct ynode *conns, struct diags *d)
 		          "exactly one may be",
 		          first->name, c->name);
 	}
-	if (first == NULL && dev->nconns)
+	/* A QEMU device boots on QEMU's own standard I/O (boot method:
+	 * qemu); its connections are the further serial ports. */
+	const struct ynode *boot_methods = ymap_get(
+		ymap_get(ymap_get(dev->root, "actions"), "boot"), "methods");
+	if (first == NULL && dev->nconns && !ymap_get(boot_methods, "qemu"))
 		cfg_error(d, conns, "commands.connections",
 		          "no connection is tagged primary (Unable to "
 		          "identify primary connection command)");
