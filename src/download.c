@@ -532,7 +532,8 @@ dl_decompress(struct dl *d, int out)
 		if (n < 0) {
 			if (!d->failed)
 				dl_fail(d, DOWNLOAD_DECOMPRESS,
-				        "Unable to decompress '%s' (%s): %s",
+				        "Unable to decompress '%s' (%s): %s "
+				        "(a truncated or corrupt image)",
 				        d->req->url, comp,
 				        archive_error_string(a)
 				                ? archive_error_string(a)
