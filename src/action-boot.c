@@ -119,6 +119,7 @@ wait_forced(struct action *a, struct conn *c, const struct strv *s,
             struct match *mt, struct matcher **keep)
 {
 	uint64_t deadline = action_conn_deadline(a);
+	uint64_t since = mux_now();
 	for (;;) {
 		uint64_t part = mux_now() + FORCE_PROMPT_NS;
 		if (part > deadline)
@@ -128,7 +129,7 @@ wait_forced(struct action *a, struct conn *c, const struct strv *s,
 		if (rc != JOB_EXPECT_TIMEOUT)
 			return rc;
 		if (mux_now() >= deadline)
-			return action_timed_out(a);
+			return job_wait_timed_out(a, since);
 		job_sendline(a->job, c, "", boot_delay(a->job));
 	}
 }
@@ -361,7 +362,44 @@ out:
 }
 
 /* auto-login-action: on a booting device, the kernel's start message
- * first; then login-action. */
+ * first; then login-action.  A retrying action of its own, with the
+ * block's failure_retry, as in LAVA (retries multiply). */
+struct login_args {
+	struct conn *c;
+	struct job_ns *ns;
+	bool booting;
+};
+
+static int
+auto_login_attempt(struct action *a, void *arg)
+{
+	struct login_args *la = arg;
+	struct job *j = a->job;
+	struct conn *c = la->c;
+	int rc = 0;
+	if (c->eof)
+		return job_fail(j, ERR_INFRASTRUCTURE, "%s",
+		                conn_closed_message(c));
+	const struct ynode *ksm =
+		la->booting && j->dev
+			? device_constant(j->dev, "kernel-start-message", NULL)
+			: NULL;
+	const struct ynode *bp = ymap_get(a->params, "parameters");
+	if (la->booting && ymap_get(bp, "kernel-start-message"))
+		ksm = ymap_get(bp, "kernel-start-message");
+	if (ksm && ksm->kind == YN_STR && ksm->len) {
+		struct strv s = {0};
+		strv_add(&s, ksm->str);
+		job_logf(j, "debug", "Setting prompt string to ['%s']",
+		         ksm->str);
+		rc = wait_prompts(a, c, &s);
+		strv_free(&s);
+	}
+	if (rc >= 0)
+		rc = login_action(a, c, la->ns);
+	return rc < 0 ? -1 : 0;
+}
+
 int
 auto_login(struct action *parent, struct conn *c, struct job_ns *ns,
            bool booting)
@@ -369,25 +407,11 @@ auto_login(struct action *parent, struct conn *c, struct job_ns *ns,
 	struct job *j = parent->job;
 	struct action a;
 	action_begin(&a, j, parent, "auto-login-action", NULL, NULL, 0);
-	int rc = 0;
-	const struct ynode *ksm =
-		booting && j->dev
-			? device_constant(j->dev, "kernel-start-message", NULL)
-			: NULL;
-	const struct ynode *bp = ymap_get(a.params, "parameters");
-	if (booting && ymap_get(bp, "kernel-start-message"))
-		ksm = ymap_get(bp, "kernel-start-message");
-	if (ksm && ksm->kind == YN_STR && ksm->len) {
-		struct strv s = {0};
-		strv_add(&s, ksm->str);
-		job_logf(j, "debug", "Setting prompt string to ['%s']",
-		         ksm->str);
-		rc = wait_prompts(&a, c, &s);
-		strv_free(&s);
-	}
-	if (rc >= 0)
-		rc = login_action(&a, c, ns);
-	return action_end(&a, rc < 0 ? -1 : 0);
+	bool repeat;
+	a.max_retries = action_failure_retries(j, a.params, &repeat);
+	struct login_args la = {.c = c, .ns = ns, .booting = booting};
+	int rc = action_retry(&a, false, auto_login_attempt, &la);
+	return action_end(&a, rc);
 }
 
 int

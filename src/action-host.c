@@ -183,5 +183,35 @@ command_run(struct job *j, struct action *top)
 	if (doit == NULL || doit->kind != YN_STR)
 		return job_fail(j, ERR_CONFIGURATION,
 		                "commands.users.%s.do: missing", name->str);
-	return host_command(top, doit->str, top->deadline_ns);
+	int rc = host_command(top, doit->str, top->deadline_ns);
+	/* Its undo runs when the job cleans up, whatever happens next. */
+	const struct ynode *undo = ymap_get(cmd, "undo");
+	if (undo && undo->kind == YN_STR) {
+		j->undo = xreallocarray(j->undo, j->nundo + 1, sizeof *j->undo);
+		j->undo[j->nundo++] = undo->str;
+	}
+	return rc;
+}
+
+void
+command_undo_all(struct job *j)
+{
+	/* In reverse: the last command done is the first undone. */
+	while (j->nundo > 0) {
+		const char *undo = j->undo[--j->nundo];
+		struct action a = {
+			.job = j,
+			.name = "user-command",
+			.ns = "common",
+			.start_ns = mux_now(),
+		};
+		a.deadline_ns = a.start_ns +
+		                (uint64_t)TIMEOUT_DEFAULT_SECONDS * 1000000000ULL;
+		if (host_command(&a, undo, a.deadline_ns) < 0) {
+			/* Reported, not fatal: the cleanup goes on. */
+			job_logf(j, "error", "%s", j->err_msg);
+		}
+	}
+	free(j->undo);
+	j->undo = NULL;
 }

@@ -16,4 +16,8 @@ int host_command(struct action *a, const char *cmd, uint64_t deadline);
 /* CMDS: a string or a list of strings (a power command); NULL is 0. */
 int host_commands(struct action *a, const struct ynode *cmds);
 
+struct job;
+/* Runs the undo of every user command run, last first (job cleanup). */
+void command_undo_all(struct job *j);
+
 #endif

@@ -197,9 +197,6 @@ end_run(struct shell *sh, const char *uuid)
 	rval_put(r, "revision",
 	         rval_str(t->revision ? t->revision : "unspecified"));
 	rval_put(r, "namespace", rval_str(sh->a->ns));
-	const struct ynode *cns = ymap_get(sh->a->params, "connection-namespace");
-	if (cns && cns->kind == YN_STR)
-		rval_put(r, "connection-namespace", rval_str(cns->str));
 	if (t->commit_id)
 		rval_put(r, "commit_id", rval_str(t->commit_id));
 	results_add(&j->results, r);

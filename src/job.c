@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "action-host.h"
 #include "action-qemu.h"
@@ -172,9 +173,10 @@ job_expect(struct action *a, struct conn *c, const char *const *patterns,
            size_t n, uint64_t deadline, struct match *mt,
            struct matcher **keep)
 {
+	uint64_t start = mux_now();
 	int rc = job_expect_soft(a, c, patterns, n, deadline, mt, keep);
 	if (rc == JOB_EXPECT_TIMEOUT)
-		rc = action_timed_out(a);
+		rc = job_wait_timed_out(a, start);
 	return rc;
 }
 
@@ -253,6 +255,15 @@ job_shell_checked(struct action *a, struct conn *c, char *const *prompts,
 	rc = job_expect(a, c, (const char *const *)prompts, nprompts,
 	                action_conn_deadline(a), NULL, NULL);
 	return rc < 0 ? -1 : 0;
+}
+
+int
+job_wait_timed_out(struct action *a, uint64_t since)
+{
+	/* LAVA's words (a JobError), then which action waited how long. */
+	return job_fail(a->job, ERR_JOB,
+	                "wait for prompt timed out: %s waited %.0f s",
+	                a->name, (double)(mux_now() - since) / 1e9);
 }
 
 int
@@ -374,6 +385,60 @@ struct block {
 	int (*run)(struct job *, struct action *);
 };
 
+/* The program of a connect command (its first word), found as the shell
+ * would: a path, or a name searched in $PATH. */
+static bool
+command_exists(const char *cmd, char **prog)
+{
+	size_t n = strcspn(cmd, " \t");
+	*prog = xstrndup(cmd, n);
+	if (**prog == '\0')
+		return false;
+	if (strchr(*prog, '/'))
+		return access(*prog, X_OK) == 0;
+	const char *path = getenv("PATH");
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;;) {
+		size_t len = strcspn(p, ":");
+		char *f = xasprintf("%.*s/%s", (int)len, len ? p : ".", *prog);
+		bool ok = access(f, X_OK) == 0;
+		free(f);
+		if (ok)
+			return true;
+		if (p[len] == '\0')
+			return false;
+		p += len + 1;
+	}
+}
+
+/* As LAVA's connect-device validates: the connection's command must be
+ * there before the job starts. */
+static void
+check_boot_command(struct job *j, const struct ynode *params, struct diags *d)
+{
+	const struct ynode *method = ymap_get(params, "method");
+	const char *cmd = NULL;
+	if (j->dev == NULL)
+		return;
+	if (ynode_is_str(method, "minimal")) {
+		cmd = j->dev->primary ? j->dev->primary->connect
+		                      : j->dev->connect;
+	} else if (ynode_is_str(method, "new_connection")) {
+		const struct ynode *name = ymap_get(params, "connection");
+		for (size_t i = 0; name && name->kind == YN_STR &&
+		                   i < j->dev->nconns;
+		     i++)
+			if (strcmp(j->dev->conns[i].name, name->str) == 0)
+				cmd = j->dev->conns[i].connect;
+	}
+	char *prog = NULL;
+	if (cmd && !command_exists(cmd, &prog))
+		diags_add(d, ERR_INFRASTRUCTURE, params->line, params->col,
+		          "boot", "Cannot find command '%s' in $PATH", prog);
+	free(prog);
+}
+
 /* What tether runs; anything else is refused before the job starts. */
 static int
 block_classify(const char *key, const struct ynode *params, struct block *b,
@@ -470,6 +535,66 @@ never(void *arg)
 	return cancel_check(arg);
 }
 
+int
+action_retry(struct action *a, bool repeat, int (*fn)(struct action *, void *),
+             void *arg)
+{
+	struct job *j = a->job;
+	const struct ynode *iv = ymap_get(a->params, "failure_retry_interval");
+	long long interval =
+		iv && iv->kind == YN_INT ? iv->v.i : RETRY_INTERVAL_S;
+	uint64_t limit = a->parent ? a->parent->deadline_ns : j->deadline_ns;
+	int rc = 0;
+	for (int attempt = 1; attempt <= a->max_retries; attempt++) {
+		a->nchildren = 0;
+		rc = fn(a, arg);
+		if (rc == 0 && !repeat)
+			break;
+		if (rc == 0)
+			continue;
+		/* A signal may have cut a blocking step short (EINTR). */
+		if (job_canceled(j))
+			break;
+		job_logf(j, "error", "%s failed: %d of %d attempts. '%s'",
+		         a->name, attempt, a->max_retries,
+		         j->err_msg ? j->err_msg : "Unknown error");
+		if (attempt == a->max_retries)
+			break;
+		if (mux_now() + (uint64_t)interval * NS_PER_S >= limit)
+			break;
+		mux_wait(j->mux, never, j,
+		         mux_now() + (uint64_t)interval * NS_PER_S);
+		if (job_canceled(j))
+			break;
+		job_clear_error(j);
+		/* Each attempt has the whole timeout again, as LAVA restarts
+		 * the action's timer. */
+		a->start_ns = mux_now();
+		a->deadline_ns = timeout_deadline(a->start_ns, a->t.duration,
+		                                  limit);
+		char hms[32];
+		timeout_hms(hms, sizeof hms,
+		            (int64_t)(a->deadline_ns - a->start_ns));
+		job_logf(j, "warning", "Retrying: %s %s (timeout %s)", a->level,
+		         a->name, hms);
+	}
+	return rc;
+}
+
+int
+action_failure_retries(struct job *j, const struct ynode *params,
+                       bool *repeat)
+{
+	return block_retries(j, params, repeat);
+}
+
+static int
+block_attempt(struct action *top, void *arg)
+{
+	const struct block *b = arg;
+	return b->run(top->job, top);
+}
+
 /* Runs one block as LAVA's RetryAction does. */
 static int
 block_run(struct job *j, const struct block *b)
@@ -479,39 +604,7 @@ block_run(struct job *j, const struct block *b)
 	action_begin(&top, j, NULL, b->name, ns, b->params, 0);
 	bool repeat;
 	top.max_retries = block_retries(j, b->params, &repeat);
-	const struct ynode *iv = ymap_get(b->params, "failure_retry_interval");
-	long long interval =
-		iv && iv->kind == YN_INT ? iv->v.i : RETRY_INTERVAL_S;
-	int rc = 0;
-	for (int attempt = 1; attempt <= top.max_retries; attempt++) {
-		top.nchildren = 0;
-		rc = b->run(j, &top);
-		if (rc == 0 && !repeat)
-			break;
-		if (rc == 0)
-			continue;
-		/* A signal may have cut a blocking step short (EINTR). */
-		if (job_canceled(j))
-			break;
-		job_logf(j, "error", "%s failed: %d of %d attempts. '%s'",
-		         b->name, attempt, top.max_retries,
-		         j->err_msg ? j->err_msg : "Unknown error");
-		if (attempt == top.max_retries)
-			break;
-		if (mux_now() + (uint64_t)interval * NS_PER_S >=
-		    top.deadline_ns)
-			break;
-		mux_wait(j->mux, never, j,
-		         mux_now() + (uint64_t)interval * NS_PER_S);
-		if (job_canceled(j))
-			break;
-		job_clear_error(j);
-		char hms[32];
-		timeout_hms(hms, sizeof hms,
-		            (int64_t)(top.deadline_ns - mux_now()));
-		job_logf(j, "warning", "Retrying: %s %s (timeout %s)", top.level,
-		         b->name, hms);
-	}
+	int rc = action_retry(&top, repeat, block_attempt, (void *)b);
 	return action_end(&top, rc);
 }
 
@@ -600,6 +693,8 @@ finalize_run(struct job *j)
 	action_end(&rf, 0);
 	ssh_finalize(j, &fin);
 	action_end(&fin, 0);
+	/* The actions' own cleanup, after finalize, as LAVA's job cleanup. */
+	command_undo_all(j);
 	if (!had_error)
 		job_logf(j, "info", "Cleaning after the job");
 	j->deadline_ns = saved_deadline;
@@ -658,6 +753,8 @@ job_blocks(struct job *j, struct block **out, size_t *nout)
 		if (block_classify(item->keys[0]->str, item->vals[0],
 		                   &blocks[n], &d) == 0)
 			n++;
+		if (ynode_is_str(item->keys[0], "boot"))
+			check_boot_command(j, item->vals[0], &d);
 	}
 	*out = blocks;
 	*nout = n;

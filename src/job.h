@@ -68,6 +68,9 @@ struct job {
 	struct conn **conns; /* every connection opened, in order */
 	size_t nconns;
 
+	const char **undo;   /* user commands' undo, to run at the end */
+	size_t nundo;
+
 	int top;             /* top-level actions begun */
 	uint64_t start_ns;
 	uint64_t deadline_ns; /* the job timeout */
@@ -113,9 +116,24 @@ void action_begin(struct action *a, struct job *j, struct action *parent,
  * (pass when RC is 0). */
 int action_end(struct action *a, int rc);
 
+/* Runs FN(A, ARG) as LAVA's RetryAction: up to A->max_retries attempts
+ * until one passes (every one with REPEAT), "<name> failed: i of n
+ * attempts. '<error>'" after a failure, failure_retry_interval seconds
+ * (1) between attempts, each with A's whole timeout again.  Returns the
+ * last attempt's result. */
+int action_retry(struct action *a, bool repeat,
+                 int (*fn)(struct action *, void *), void *arg);
+/* failure_retry (or repeat, *REPEAT set) of a block, or the device's
+ * failure_retry constant; 1 when none. */
+int action_failure_retries(struct job *j, const struct ynode *params,
+                           bool *repeat);
+
 /* Records the job's error (first one wins) and logs it; returns -1. */
 int job_fail(struct job *j, enum err_class cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A wait for a prompt that ended without a match, since SINCE: LAVA's
+ * JobError "wait for prompt timed out", naming the action. */
+int job_wait_timed_out(struct action *a, uint64_t since);
 /* A's timeout: "<name> timed out after N seconds", in A's class. */
 int action_timed_out(struct action *a);
 /* The deadline of a wait on a connection inside A: the connection
