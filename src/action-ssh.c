@@ -391,9 +391,9 @@ never(void *arg)
  * attempt for good. */
 static const char *const ssh_failures[] = {
 	"Connection refused",
-	"Permission denied[^\\r\\n]*",
-	"Host key verification failed[^\\r\\n]*",
-	"Could not resolve hostname[^\\r\\n]*",
+	"Permission denied",
+	"Host key verification failed",
+	"Could not resolve hostname",
 };
 #define SSH_NFAIL (sizeof ssh_failures / sizeof ssh_failures[0])
 
@@ -425,8 +425,8 @@ ssh_connect(struct action *a, struct job_ns *ns)
 		goto out;
 	}
 	for (int attempt = 1;; attempt++) {
-		if (ns->conn && ns->conn_owned)
-			conn_close(ns->conn);
+		/* A dead attempt stays in the job's list (closed at the
+		 * end, its raw log kept: ssh.log, ssh.2.log, ...). */
 		struct conn *c = job_conn_open(j, a, "ssh", cmd, tags, 1, a->ns);
 		ns->conn = c;
 		ns->conn_owned = c != NULL;
@@ -444,6 +444,12 @@ ssh_connect(struct action *a, struct job_ns *ns)
 		}
 		if (j->canceled)
 			goto out;
+		/* ssh's last words may still be held by a partial match of
+		 * a prompt ("root@host: Permission denied" looks like the
+		 * start of "root@host:~# "): settle it now. */
+		if (r == CONN_CLOSED && matcher_pending(m) &&
+		    matcher_idle(m, &mt) == 1)
+			r = CONN_MATCHED;
 		if (r == CONN_MATCHED && mt.index < ns->nprompts) {
 			rc = 0;
 			goto out;
@@ -458,13 +464,10 @@ ssh_connect(struct action *a, struct job_ns *ns)
 		}
 		size_t f = r == CONN_MATCHED ? mt.index - ns->nprompts : 0;
 		if (r == CONN_MATCHED && f > 0) {
-			const char *text;
-			struct matcher *mm = m;
-			size_t len = matcher_group(mm, 0, &text);
 			job_fail(j, ERR_INFRASTRUCTURE,
-			         "%s: ssh to %s@%s port %lld failed: %.*s",
+			         "%s: ssh to %s@%s port %lld failed: %s",
 			         a->name, ssh_user(dev), dev->ssh.host,
-			         dev->ssh.port, (int)len, text ? text : "");
+			         dev->ssh.port, ssh_failures[f]);
 			goto out;
 		}
 		/* Refused (said, or an ssh that left with 255 and nothing
