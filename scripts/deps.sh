@@ -8,8 +8,11 @@
 # the same /bin/busybox the busybox sh tests use.
 # openssh-server, openssh-client, schroot: the ssh e2e tests start a real
 # sshd on loopback and begin sessions of a schroot they configure.
+# qemu-system-x86: the QEMU tests (tests/e2e/qemu-*.sh, software
+# emulation); their guest (tests/images/build-guest.sh) needs only dpkg-deb,
+# apt-get download and busybox-static; xz-utils makes a broken image.
 set -e
-pkgs="build-essential pkg-config clang libyaml-dev libpcre2-dev libcmocka-dev python3 python3-yaml libarchive-dev libcurl4-openssl-dev git inetutils-telnet procps busybox-static openssh-server openssh-client schroot"
+pkgs="build-essential pkg-config clang libyaml-dev libpcre2-dev libcmocka-dev python3 python3-yaml libarchive-dev libcurl4-openssl-dev git inetutils-telnet procps busybox-static openssh-server openssh-client schroot qemu-system-x86 xz-utils"
 [ "$1" = "--bench" ] && pkgs="$pkgs python3-voluptuous python3-jinja2"
 missing=""
 for p in $pkgs; do
