@@ -46,6 +46,7 @@ struct ssh_state {
 	char *session;     /* the schroot session begun, or NULL */
 	char *results_dir; /* on the device: "/lava-12" */
 	char *tarball;     /* the overlay copied there */
+	const char *tar_flags; /* the deploy's os's (deployment data) */
 	bool copied;       /* results_dir may exist on the device */
 };
 
@@ -361,6 +362,15 @@ deploy_ssh(struct job *j, struct action *top)
 			                ch->str);
 		st->chroot = xstrdup(ch->str);
 	}
+	/* LAVA's deployment data: GNU tar's flags for the os that has it. */
+	static const char *const gnu_tar[] = {
+		"debian", "ubuntu", "fedora", "centos", "archlinux",
+		"apertis", "slackware", "qnx"};
+	const struct ynode *os = ymap_get(top->params, "os");
+	st->tar_flags = "";
+	for (size_t i = 0; i < sizeof gnu_tar / sizeof gnu_tar[0]; i++)
+		if (ynode_is_str(os, gnu_tar[i]))
+			st->tar_flags = "--warning no-timestamp";
 	struct action lo;
 	action_begin(&lo, j, top, "lava-overlay", NULL, NULL, 0);
 	int rc = action_end(&lo, deploy_overlay(j, &lo));
@@ -619,7 +629,8 @@ scp_overlay_unpack(struct action *parent, struct job_ns *ns)
 	int rc = 0;
 	char *cmd;
 	if (st->chroot == NULL) {
-		cmd = xasprintf("tar  -C %s -xzf %s", top, st->tarball);
+		cmd = xasprintf("tar %s -C %s -xzf %s", st->tar_flags, top,
+		                st->tarball);
 		rc = shell_run(&a, ns->conn, ns, cmd);
 		free(cmd);
 	} else if (st->session == NULL && schroot_begin(&a) < 0) {
