@@ -734,7 +734,8 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 		rc = job_fail(j, ERR_JOB, "Missing 'arch' in job context");
 		goto out;
 	}
-	if (!in_list(ymap_get(j->dev->root, "available_architectures"),
+	if (!in_list(ymap_get(j->dev ? j->dev->root : NULL,
+	                      "available_architectures"),
 	             arch->str)) {
 		rc = job_fail(j, ERR_JOB,
 		              "Non existing architecture specified in context "
