@@ -10,7 +10,17 @@ PKGS    := yaml-0.1 libpcre2-8 libarchive
 # libcurl: headers only; download.c loads it when a job first downloads,
 # so every tether run does not pay its libraries' start-up.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libcurl)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+# libarchive linked statically with the formats tether names (no
+# format_all): the shared one drags in libxml2, ICU and libstdc++, a third
+# of tether's memory, for formats no job uses.  Its compression libraries
+# stay shared, and only those it uses are kept (--as-needed); named by
+# their sonames, which libarchive's own package installs.  --gc-sections
+# drops the writers tether never calls (xar's needs libxml2), which one of
+# libarchive's objects refers to.
+PKG_LIBS   := $(shell pkg-config --libs yaml-0.1 libpcre2-8) -Wl,--gc-sections \
+	-Wl,-Bstatic -larchive -Wl,-Bdynamic -Wl,--as-needed \
+	-l:libnettle.so.8 -l:libacl.so.1 -l:liblzma.so.5 -l:libzstd.so.1 \
+	-l:liblz4.so.1 -l:libbz2.so.1.0 -l:libz.so.1 -Wl,--no-as-needed
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
 

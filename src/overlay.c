@@ -779,7 +779,11 @@ fetch_url(struct build *bd, struct overlay_test *t, const char *dest)
 	struct archive_entry *e;
 	int rc = 0, r;
 	archive_read_support_filter_all(a);
-	archive_read_support_format_all(a);
+	/* The archives a url definition comes as (not format_all: see the
+	 * Makefile on libarchive). */
+	archive_read_support_format_tar(a);
+	archive_read_support_format_cpio(a);
+	archive_read_support_format_zip(a);
 	archive_write_disk_set_options(w, ARCHIVE_EXTRACT_TIME |
 	                                      ARCHIVE_EXTRACT_PERM |
 	                                      ARCHIVE_EXTRACT_SECURE_NODOTDOT |
