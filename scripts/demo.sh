@@ -50,11 +50,14 @@ fi
 out=$(cd "$out" && pwd)
 
 # The board's shell runs on this machine as this user and the overlay is
-# unpacked at / ("tar -C / -xzf"): its results directory goes under the
-# output directory, where this user can write.
+# unpacked at / ("tar -C / -xzf"): its home (where the overlay is
+# downloaded) and results directory go under the output directory, where
+# this user can write.
+mkdir -p "$out/board"
 set -- -t "$TOP/share/device-types" \
 	-D "tether_sim=$SIM" \
 	-D "uart1_port=$port" \
+	-D "home=$out/board" \
 	-D "results_dir=$out/board/lava-%s"
 
 echo "== tether demo: $JOB"
@@ -62,14 +65,6 @@ echo "== board: tether-sim, UART0 on its stdin/stdout, UART1 on 127.0.0.1:$port"
 echo
 rc=0
 "$TETHER" run --device "$DICT" "$@" --output-dir "$out" "$JOB" || rc=$?
-# The board fetched the overlay into a directory of its own (the job's
-# transfer_overlay): remove ours, known by what it unpacks.
-for f in /tmp/tether-overlay.*/overlay*.tar.gz; do
-	if [ ! -f "$f" ] || [ ! -O "$f" ]; then continue; fi
-	case $(tar -tzf "$f" 2>/dev/null | head -n 1) in
-	"${out#/}/board/"*) rm -rf "$(dirname "$f")" ;;
-	esac
-done
 echo
 echo "== logs in $out/"
 echo "   log.yaml      the job log (LAVA's format; kernel lines from UART0"

@@ -36,6 +36,8 @@ static const char usage[] =
     "  --prompt PS1             shell prompt (USER@HOST:~# )\n"
     "  --shell PATH             shell to run (/bin/sh)\n"
     "  --chroot DIR             run the shell chrooted in DIR (root only)\n"
+    "  --home DIR               the shell's HOME and starting directory "
+    "(/root)\n"
     "  --autoboot-seconds N     bootloader countdown (2)\n"
     "  --no-bootloader          start at the kernel log\n"
     "  --line-delay-ms MS       pause between kernel log lines (2)\n"
@@ -152,6 +154,7 @@ parse_options(struct sim *s, int argc, char **argv)
 	    {"prompt", required_argument, NULL, 0},
 	    {"shell", required_argument, NULL, 0},
 	    {"chroot", required_argument, NULL, 0},
+	    {"home", required_argument, NULL, 0},
 	    {"autoboot-seconds", required_argument, NULL, 0},
 	    {"no-bootloader", no_argument, NULL, 0},
 	    {"line-delay-ms", required_argument, NULL, 0},
@@ -204,6 +207,8 @@ parse_options(struct sim *s, int argc, char **argv)
 			o->shell = a;
 		else if (strcmp(n, "chroot") == 0)
 			o->chroot = a;
+		else if (strcmp(n, "home") == 0)
+			o->home = a;
 		else if (strcmp(n, "autoboot-seconds") == 0)
 			o->autoboot_seconds = (int)(num(n, a) % 100);
 		else if (strcmp(n, "no-bootloader") == 0)

@@ -90,7 +90,8 @@ static void __attribute__((noreturn)) exec_shell(struct sim *s, int slave)
 	       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
 	       "/sbin:/bin",
 	       1);
-	setenv("HOME", "/root", 1);
+	const char *home = s->o.home ? s->o.home : "/root";
+	setenv("HOME", home, 1);
 	setenv("TERM", "vt102", 1);
 	setenv("USER", s->o.user, 1);
 	setenv("LOGNAME", s->o.user, 1);
@@ -101,7 +102,8 @@ static void __attribute__((noreturn)) exec_shell(struct sim *s, int slave)
 		        strerror(errno));
 		_exit(126);
 	}
-	if (chdir("/root") < 0 && chdir("/") < 0)
+	/* The login directory; / when it cannot be entered, as login does. */
+	if (chdir(home) < 0 && chdir("/") < 0)
 		_exit(126);
 	execl(s->o.shell, s->o.shell, "-i", (char *)NULL);
 	fprintf(stderr, "-sh: %s: %s\r\n", s->o.shell, strerror(errno));

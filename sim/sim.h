@@ -28,6 +28,7 @@ struct sim_opts {
 	const char *prompt;
 	const char *shell;
 	const char *chroot;
+	const char *home; /* the shell's HOME and first directory (/root) */
 	int autoboot_seconds;
 	bool no_bootloader;
 	bool start_off;
