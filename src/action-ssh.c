@@ -573,8 +573,9 @@ scp_deploy(struct action *parent, struct job_ns *ns, struct job_ns *deploy)
 	if (rc == 0) {
 		a.extra = rval_map();
 		rval_put(a.extra, "success", rval_str("ssh deployment"));
-		/* The mkdir's prompt was taken: a fresh one for the login. */
-		job_sendline(j, ns->conn, "", 0);
+		/* The mkdir's prompt was taken: a fresh one for a login. */
+		if (ymap_get(a.params, "auto_login"))
+			job_sendline(j, ns->conn, "", 0);
 	}
 	return action_end(&a, rc);
 }
@@ -698,8 +699,20 @@ boot_ssh(struct job *j, struct action *top)
 	action_begin(&a, j, top, "ssh-connection", NULL, NULL, 0);
 	job_logf(j, "debug", "Already connected");
 	action_end(&a, 0);
-	if (auto_login(top, ns->conn, ns, false) < 0)
-		return -1;
+	if (ymap_get(top->params, "auto_login")) {
+		if (auto_login(top, ns->conn, ns, false) < 0)
+			return -1;
+	} else {
+		/* LAVA's login over an ssh session: nothing to wait for, no
+		 * kernel to watch, no result. */
+		action_begin(&a, j, top, "auto-login-action", NULL, NULL, 0);
+		struct action l;
+		action_begin(&l, j, &a, "login-action", NULL, NULL, 0);
+		job_logf(j, "debug", "No login prompt set.");
+		job_logf(j, "debug", "Skipping kernel messages");
+		action_end(&l, 0);
+		action_end(&a, 0);
+	}
 	if (expect_shell(top, ns->conn, ns) < 0)
 		return -1;
 	if (export_env(top) < 0)

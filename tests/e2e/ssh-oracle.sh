@@ -43,6 +43,27 @@ for row in sorted(rows):
     print(row)
 EOF
 }
+# lava_actions FILE: "case<TAB>level<TAB>result" of the lava records of
+# actions (not the test runs, not the job), in the order logged.
+lava_actions() {
+	python3 - "$1" <<'EOF'
+import sys, yaml
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    line = line.strip()
+    if '"lvl": "' in line and '"lvl": "results"' not in line:
+        continue
+    if line.startswith("- "):
+        line = line[2:]
+    try:
+        r = yaml.load(line, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        continue
+    if isinstance(r, dict) and "msg" in r and "lvl" in r:
+        r = r["msg"]
+    if isinstance(r, dict) and r.get("definition") == "lava" and "level" in r:
+        print("%s\t%s\t%s" % (r["case"], r["level"], r["result"]))
+EOF
+}
 # tree FILE: "level name" of every action started, as the log says it.
 tree() {
 	sed -n 's/.*"msg": "start: \([0-9.]*\) \([a-z-]*\) .*/\1 \2/p' "$1"
@@ -91,6 +112,10 @@ if [ -x /usr/bin/lava-run ] && python3 -c 'import jinja2' 2>/dev/null; then
 	tree "$W/tether/log.yaml" | grep -v ' ssh-cleanup$' >"$W/tether.tree"
 	tap "the same action tree (levels, names) as lava-run, but for tether's ssh-cleanup" \
 		diff -u "$W/lava.tree" "$W/tether.tree"
+	lava_actions "$W/lava.log" >"$W/lava.actions"
+	lava_actions "$W/tether/results.yaml" | grep -v '^power-off	' >"$W/tether.actions"
+	tap "the same action results as lava-run (but tether's power-off record)" \
+		diff -u "$W/lava.actions" "$W/tether.actions"
 else
 	ok "lava-run # SKIP not installed here: compared with the stored expectation only"
 fi

@@ -12,6 +12,12 @@ TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 TETHER=${TETHER:-$TOP/build/tether}
 W=$(mktemp -d /tmp/tether-$NAME.XXXXXX)
 chmod 755 "$W"
+# A copy of the binary: others may relink build/ while the jobs run.
+if cp "$TETHER" "$W/tether.bin" 2>/dev/null; then
+	TETHER=$W/tether.bin
+	TETHER_SHARE_DIR=${TETHER_SHARE_DIR:-$TOP/share/lava-test-shell}
+	export TETHER_SHARE_DIR
+fi
 n=0
 failed=0
 SSHD_US=
