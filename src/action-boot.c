@@ -463,7 +463,7 @@ overlay_server(struct job *j, struct action *a, char **base)
 }
 
 /* overlay-unpack: the device downloads the overlay and unpacks it. */
-static int
+int
 overlay_unpack(struct action *parent, struct conn *c, struct job_ns *ns)
 {
 	struct job *j = parent->job;

@@ -23,6 +23,9 @@ int expect_shell(struct action *parent, struct conn *c, struct job_ns *ns);
 /* Sends CMD and waits for one of the namespace's prompts. */
 int shell_run(struct action *a, struct conn *c, struct job_ns *ns,
               const char *cmd);
+/* overlay-unpack (transfer_overlay): the device downloads the
+ * namespace's overlay from tether's HTTP server and unpacks it. */
+int overlay_unpack(struct action *parent, struct conn *c, struct job_ns *ns);
 /* export-device-env. */
 int export_env(struct action *parent);
 

@@ -51,26 +51,30 @@ deploy_overlay(struct job *j, struct action *top)
 	job_logf(j, "debug", "[%s] Preparing overlay tarball in %s", top->ns,
 	         j->workdir);
 	/* authorize: ssh (not for deploy to: ssh, whose own connection
-	 * needs none): the device's public key goes into the overlay. */
+	 * needs none): the device's public key goes into the overlay.
+	 * LAVA adds ssh-authorize only for a device with an ssh deploy
+	 * method; the levels after it (and the definitions' uuids) follow. */
 	char *pubkey = NULL;
-	struct action sa;
-	action_begin(&sa, j, top, "ssh-authorize", NULL, NULL, 0);
-	if (ynode_is_str(ymap_get(top->params, "authorize"), "ssh") &&
-	    !(top->parent && strcmp(top->parent->name, "scp-overlay") == 0)) {
-		const char *id = j->dev ? j->dev->ssh.identity_file : NULL;
-		if (id == NULL || *id == '\0') {
-			free(pubkey);
-			return action_end(&sa, job_fail(
-			    j, ERR_JOB,
-			    "authorize: ssh needs the device's "
-			    "actions.deploy.methods.ssh.identity_file"));
+	if (ymap_get(j->dev ? j->dev->deploy_methods : NULL, "ssh")) {
+		struct action sa;
+		action_begin(&sa, j, top, "ssh-authorize", NULL, NULL, 0);
+		if (ynode_is_str(ymap_get(top->params, "authorize"), "ssh") &&
+		    !(top->parent && strcmp(top->parent->name, "scp-overlay") == 0)) {
+			const char *id = j->dev ? j->dev->ssh.identity_file : NULL;
+			if (id == NULL || *id == '\0') {
+				free(pubkey);
+				return action_end(&sa, job_fail(
+				    j, ERR_JOB,
+				    "authorize: ssh needs the device's "
+				    "actions.deploy.methods.ssh.identity_file"));
+			}
+			joblog_mask_add(&j->log, id);
+			pubkey = xasprintf("%s.pub", id);
+			joblog_mask_add(&j->log, pubkey);
+			job_logf(j, "info", "Adding SSH authorized key to the overlay");
 		}
-		joblog_mask_add(&j->log, id);
-		pubkey = xasprintf("%s.pub", id);
-		joblog_mask_add(&j->log, pubkey);
-		job_logf(j, "info", "Adding SSH authorized key to the overlay");
+		action_end(&sa, 0);
 	}
-	action_end(&sa, 0);
 	child(j, top, "lava-vland-overlay", "");
 	child(j, top, "lava-multinode-overlay", "");
 
@@ -87,7 +91,7 @@ deploy_overlay(struct job *j, struct action *top)
 		return rc;
 	}
 	char *tgz = xasprintf("%s/overlay-%s.5.tar.gz", dir, top->level);
-	char *level = xasprintf("%s.4", top->level);
+	char *level = xstrdup(td.level);
 	struct overlay_spec spec = {
 		.job = j->root,
 		.ns = top->ns,

@@ -844,6 +844,11 @@ boot_qemu(struct job *j, struct action *top)
 		return -1;
 	if (expect_shell(top, ns->conn, ns) < 0)
 		return -1;
+	/* The overlay of a disk image (or of any guest), without
+	 * libguestfs: the guest fetches it, as LAVA's OverlayUnpack. */
+	if (ymap_get(top->params, "transfer_overlay") &&
+	    overlay_unpack(top, ns->conn, ns) < 0)
+		return -1;
 	ns->booted = true;
 	return export_env(top);
 }

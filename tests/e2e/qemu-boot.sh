@@ -5,14 +5,17 @@
 # 1. data/qemu/qemu-2uart.yaml on data/qemu/qemu-2uart.jinja2: the test
 #    guest (tests/images/build-guest.sh, built once and cached), its kernel
 #    over HTTP and its initramfs from file:// (gz undone while it streams,
-#    sha256sum checked, the overlay appended); auto_login on ttyS0 (QEMU's
-#    standard I/O on the connection's pty), new_connection to ttyS1 (a
-#    QEMU telnet chardev the device's connection uart1 reaches), the test
-#    shell there with connection-namespace while the kernel's messages on
-#    ttyS0 are logged as feedback.
+#    sha256sum checked); auto_login on ttyS0 (QEMU's standard I/O on the
+#    connection's pty), the overlay fetched by the guest (transfer_overlay
+#    over QEMU's user network from tether's server on this host's
+#    address), new_connection to ttyS1 (a QEMU telnet chardev the
+#    device's connection uart1 reaches), the test shell there with
+#    connection-namespace while the kernel's messages on ttyS0 are logged
+#    as feedback.
 # 2. The oracle's qemu-tmpfs job on the oracle's qemu01 dictionary
-#    (rendered by tether through LAVA's device-type templates): the same
-#    test cases and job result as lava-run's own job log
+#    (rendered by tether through LAVA's device-type templates; the
+#    overlay appended to the initramfs): the same test cases and job
+#    result as lava-run's own job log
 #    ($SHARED/oracle/samples/qemu-tmpfs.job.log, kept in
 #    data/qemu/qemu-tmpfs.expect).
 #
@@ -128,9 +131,18 @@ sed -e "s#@GUEST@#$GUEST#g" -e "s#@HTTP@#127.0.0.1:$http_port#g" \
 cat >"$tmp/dispatcher.yaml" <<'EOF'
 dispatcher_ip: 127.0.0.1
 EOF
+# The guest reaches this host's own address through QEMU's user network
+# (not 127.0.0.1, which is its own): tether's overlay server listens there.
+host_ip=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -1)
+if [ -z "$host_ip" ]; then
+	host_ip=127.0.0.1
+	echo "# no global IPv4 address here: the guest cannot fetch the overlay"
+fi
+printf 'dispatcher_ip: %s\ndispatcher_http_ip: %s:%s\n' "$host_ip" "$host_ip" "$(free_port)" \
+	>"$tmp/dispatcher-2uart.yaml"
 out=$tmp/out-2uart
 "$TETHER" run --device "$DATA/qemu-2uart.jinja2" --output-dir "$out" \
-	--dispatcher "$tmp/dispatcher.yaml" --job-id 71 \
+	--dispatcher "$tmp/dispatcher-2uart.yaml" --job-id 71 \
 	-t "$SHARED/corpus/lava/device-types" -D "uart1_port=$uart1_port" \
 	"$tmp/qemu-2uart.yaml" >"$tmp/2uart.stdout" 2>&1
 rc=$?
@@ -141,11 +153,11 @@ cat >"$tmp/2uart.want" <<'EOF'
 0_uart1	fail-on-ttyS1	fail
 0_uart1	kernel-note	pass
 0_uart1	on-ttyS1	pass
-0_uart1	overlay-in-initramfs	pass
+0_uart1	overlay-unpacked	pass
 lava	job	pass
 EOF
 extract "$out/results.yaml" >"$tmp/2uart.got" 2>&1
-tap "two serial ports: the test cases ran on ttyS1 with the overlay from the initramfs" \
+tap "two serial ports: the test cases ran on ttyS1 with the overlay the guest fetched" \
 	same "$tmp/2uart.want" "$tmp/2uart.got"
 has() { # WHAT FILE: a line of FILE has WHAT
 	grep -qF -- "$1" "$2" || { echo "no '$1' in $2"; return 1; }

@@ -3,7 +3,8 @@
 # packages: the Debian kernel (linux-image-amd64's vmlinuz, taken out of
 # the package with dpkg-deb -x, nothing installed) and busybox-static in
 # an initramfs whose init starts a getty on ttyS0 and on ttyS1 (root, no
-# password, prompt 'root@qemu:~# ').
+# password, prompt 'root@qemu:~# '), with eth0 (e1000) on 10.0.2.15 when
+# QEMU gives it a user network.
 #
 #   tests/images/build-guest.sh [DIR]     prints DIR when done
 #
@@ -33,16 +34,20 @@ if [ -z "$deb" ] && [ -n "$pkg" ]; then
 	(cd "$tmp" && apt-get download -q "$pkg" >/dev/null 2>&1) || true
 	deb=$(ls "$tmp"/"${pkg}"_*.deb 2>/dev/null | head -1)
 fi
+# The e1000 network driver comes along (a module in Debian's kernel,
+# with no dependency): the guest then has eth0 on QEMU's user network.
+e1000=
 if [ -n "$deb" ]; then
 	dpkg-deb -x "$deb" "$tmp/k"
 	cp "$(ls "$tmp"/k/boot/vmlinuz-* | head -1)" "$OUT/vmlinuz.new"
-	rm -rf "$tmp/k"
+	e1000=$(find "$tmp/k/lib/modules" -name e1000.ko | head -1)
 else
-	# No package reachable (offline): the same file, installed by
+	# No package reachable (offline): the same files, installed by
 	# linux-image-amd64 itself.
 	k=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
 	[ -n "$k" ] || { echo "build-guest: no linux-image-amd64 package and no /boot/vmlinuz-*-amd64" >&2; exit 1; }
 	cp "$k" "$OUT/vmlinuz.new"
+	e1000=$(find "/lib/modules/${k#/boot/vmlinuz-}" -name e1000.ko 2>/dev/null | head -1)
 fi
 
 # --- the initramfs: busybox-static, busybox init, a getty on each port.
@@ -53,6 +58,8 @@ R=$tmp/root
 mkdir -p "$R"/bin "$R"/sbin "$R"/usr/bin "$R"/usr/sbin "$R"/etc/init.d "$R"/proc \
 	"$R"/sys "$R"/dev "$R"/tmp "$R"/root "$R"/run
 chmod 1777 "$R"/tmp
+[ -n "$e1000" ] && mkdir -p "$R"/lib/modules && cp "$e1000" "$R"/lib/modules/
+rm -rf "$tmp/k"
 cp "$bb" "$R"/bin/busybox
 for a in $("$bb" --list-full); do
 	[ -e "$R/$a" ] || ln -s /bin/busybox "$R/$a"
@@ -71,6 +78,15 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 hostname qemu
+# QEMU's user network (-net nic,model=e1000 -net user): the fixed
+# addresses slirp gives, the host's services reached through 10.0.2.2 or
+# the host's own addresses.
+if [ -f /lib/modules/e1000.ko ] && insmod /lib/modules/e1000.ko 2>/dev/null; then
+	ip link set lo up
+	ip link set eth0 up 2>/dev/null &&
+		ip addr add 10.0.2.15/24 dev eth0 &&
+		ip route add default via 10.0.2.2
+fi
 echo "rcS: busybox initramfs ready"
 RCS
 chmod 755 "$R"/etc/init.d/rcS
