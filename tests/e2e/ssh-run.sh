@@ -24,7 +24,9 @@ job "$W/basic.yaml" "" \
 	'lava-test-case over-ssh --shell test -n "$SSH_CONNECTION"' \
 	'lava-test-case secret-there --shell grep -q TETHER_SECRET= ../../../secrets' \
 	'lava-test-case measured --result pass --measurement 4.5 --units s'
-run basic "$W/dev.yaml" "$W/basic.yaml"
+cp "$W/basic.yaml" "$W/basic-cmd.yaml"
+printf '%s\n' '- command:' '    name: show-secret' >>"$W/basic-cmd.yaml"
+run basic "$W/dev.yaml" "$W/basic-cmd.yaml"
 tap "basic: job passes, exit 0" test "$(cat "$W/basic.rc")" = 0
 tap "basic: the test cases' results" expect_results basic \
 	'0_smoke|always-pass|pass' '0_smoke|always-fail|fail' '0_smoke|over-ssh|pass' \
@@ -41,6 +43,9 @@ tap "basic: LAVA's actions and levels" sh -c "
 tap "basic: ssh with keep-alive and a connect timeout, the device's options first" \
 	logged basic "Connecting to device root@127.0.0.1 using 'ssh -o Compression=yes -o PasswordAuthentication=no -o LogLevel=FATAL .*-o ServerAliveInterval=5 -o ServerAliveCountMax=3 -o ConnectTimeout=10 .*-p $PORT'"
 tap "basic: closed by its ssh tag" logged basic 'Disconnecting from ssh: Finalise'
+tap "basic: a secret in the job log is written [MASKED]" sh -c "
+	grep -q '\"msg\": \"Calling: .echo the secret is \[MASKED\]' '$W/basic/log.yaml' &&
+	grep -q '\"lvl\": \"debug\", \"msg\": \"the secret is \[MASKED\]\"' '$W/basic/log.yaml'"
 tap "basic: the overlay directory is gone from the device (over ssh)" \
 	on_device test ! -e "$(RES)"
 tap "basic: nothing else left in /tmp by the job" \
@@ -81,15 +86,15 @@ run_kill() {
 	t0=$(date +%s.%N)
 	sshd_stop
 	wait $RUN_PID
-	t1=$(date +%s.%N)
-	python3 -c "import sys; sys.exit(0 if $t1 - $t0 < 5 else 1)" ||
-		echo "the job took $t0 -> $t1 after the kill" >"$W/killed.slow"
+	d=$(since_exception killed "$t0")
+	python3 -c "import sys; sys.exit(0 if 0 <= float('${d:-99}') < 1 else 1)" ||
+		echo "the error came ${d:-never} s after the kill" >"$W/killed.slow"
 }
 run_kill
 tap "sshd killed: InfrastructureError, the connection dropped" \
 	job_error killed Infrastructure "Connection closed: connection 'ssh'"
-tap "sshd killed: noticed at once (the job ended within 5 s of the kill)" \
-	test ! -e "$W/killed.slow"
+tap "sshd killed: noticed at once (the error within 1 s of the kill)" \
+	sh -c "test ! -e '$W/killed.slow' || { cat '$W/killed.slow'; false; }"
 tap "sshd killed: the case before it passed, the one after it never ran" sh -c "
 	test \"\$(cat '$W/killed.rc')\" = 1 &&
 	grep -q 'before' '$W/killed/results.yaml' && ! grep -q '\"after\"' '$W/killed/results.yaml'"
@@ -97,6 +102,36 @@ tap "sshd killed: the cleanup could not reach the device: a warning, not an erro
 	logged killed '"lvl": "warning", "msg": "Unable to clean the device'
 rm -rf "$(RES)"
 tap "sshd back" sshd_start
+
+# ---- a peer that stops answering: keep-alive ---------------------------------
+# The device's own options win (OpenSSH keeps the first): 1 s, 2 tries.
+device "$W/hung.yaml" "" "['-o', 'LogLevel=FATAL', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2']"
+run_hung() {
+	run_bg hung "$W/hung.yaml" "$W/long.yaml"
+	i=0
+	while [ $i -lt 200 ] && ! grep -q 'before' "$W/hung/ssh.log" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	stopped=$(session_sshds)
+	t0=$(date +%s.%N)
+	# shellcheck disable=SC2086
+	kill -STOP $stopped
+	wait $RUN_PID
+	# shellcheck disable=SC2086
+	kill -KILL $stopped
+	kill -CONT $stopped 2>/dev/null
+	HUNG_AFTER=$(since_exception hung "$t0")
+}
+run_hung
+tap "hung peer: InfrastructureError, the connection dropped" \
+	job_error hung Infrastructure "Connection closed: connection 'ssh'"
+tap "hung peer: seen by keep-alive within 5 s ($HUNG_AFTER s)" \
+	python3 -c "import sys; sys.exit(0 if 1 < float('${HUNG_AFTER:-99}') < 5 else 1)"
+tap "hung peer: keep-alive from the device's options, ours not added" sh -c "
+	grep -q 'ServerAliveInterval=1 -o ServerAliveCountMax=2 -o UserKnownHostsFile' '$W/hung/log.yaml' &&
+	! grep -q 'ServerAliveInterval=5' '$W/hung/log.yaml'"
+tap "hung peer: the overlay removed all the same (a fresh ssh)" on_device test ! -e "$(RES)"
 
 # ---- inside a schroot session -----------------------------------------------
 if command -v schroot >/dev/null && [ -x /bin/busybox ] &&

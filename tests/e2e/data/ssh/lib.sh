@@ -136,6 +136,24 @@ profile=$SCHROOT_NAME
 EOF
 	chmod 644 "/etc/schroot/chroot.d/$SCHROOT_NAME.conf"
 }
+# session_sshds: the sshd processes of the sessions (children of the
+# listener, itself PID 1 of its namespace).
+session_sshds() {
+	l=$(ps -o pid= --ppid "$SSHD_US" | tr -d ' ')
+	[ -n "$l" ] && ps -o pid= --ppid "$l" | tr -d ' '
+}
+# since_exception NAME T0: seconds from T0 (epoch) to the job's exception.
+since_exception() {
+	python3 - "$W/$1/log.yaml" "$2" <<'EOF'
+import datetime, sys, yaml
+for line in open(sys.argv[1]):
+    if '"lvl": "exception"' in line:
+        r = yaml.safe_load(line[2:])
+        dt = datetime.datetime.fromisoformat(r["dt"]).replace(tzinfo=datetime.timezone.utc)
+        print("%.3f" % (dt.timestamp() - float(sys.argv[2])))
+        break
+EOF
+}
 # Sessions of the test's chroots still there (none, once a job ended).
 schroot_sessions() {
 	schroot --list --all-sessions 2>/dev/null | grep "tether-$JOBBASE" || true
@@ -162,12 +180,16 @@ trap 'exit 1' INT TERM
 JOBBASE=$$
 RESULTS=/tmp/tether-$NAME-lava-%s
 
-# device FILE [IDENTITY] [EXTRA-DEPLOY-METHODS-YAML]: a primary remote
-# connection device as ssh.jinja2 renders one.
+# device FILE [IDENTITY] [OPTIONS]: a primary remote connection device
+# as ssh.jinja2 renders one (OPTIONS: its ssh options, a YAML list), with
+# a user command that prints the job's secret on the dispatcher.
 device() {
 	cat >"$1" <<EOF
 hostname: ssh-loopback
 devicetype: ssh
+commands:
+  users:
+    show-secret: {do: "echo the secret is $SECRET"}
 constants:
   posix:
     lava_test_sh_cmd: /bin/sh
@@ -179,7 +201,7 @@ actions:
       serial:
     methods:
       ssh:
-        options: ['-o Compression=yes', '-o PasswordAuthentication=no', '-o LogLevel=FATAL']
+        options: ${3:-['-o Compression=yes', '-o PasswordAuthentication=no', '-o LogLevel=FATAL']}
         host: 127.0.0.1
         port: $PORT
         user: root
