@@ -138,6 +138,36 @@ download_file(const char *url, const char *path, long timeout_s, char *err,
 	return ok ? 0 : -1;
 }
 
+long
+download_status_of(const char *url, long timeout_s, char *err, size_t errlen)
+{
+	if (curl_load(err, errlen) < 0)
+		return -1;
+	CURL *c = curl.init();
+	if (c == NULL) {
+		snprintf(err, errlen, "libcurl could not start");
+		return -1;
+	}
+	char cerr[CURL_ERROR_SIZE] = "";
+	curl.setopt(c, CURLOPT_URL, url);
+	curl.setopt(c, CURLOPT_NOBODY, 1L);
+	curl.setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl.setopt(c, CURLOPT_MAXREDIRS, 10L);
+	curl.setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl.setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	curl.setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (timeout_s > 0)
+		curl.setopt(c, CURLOPT_TIMEOUT, timeout_s);
+	CURLcode rc = curl.perform(c);
+	long status = -1;
+	if (rc == CURLE_OK)
+		curl.getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	else
+		snprintf(err, errlen, "%s", cerr[0] ? cerr : curl.strerror(rc));
+	curl.cleanup(c);
+	return status;
+}
+
 /* ---- digests: libcrypto's EVP, loaded with libcurl (which needs it) ---- */
 
 static struct {

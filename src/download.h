@@ -19,6 +19,11 @@ struct mux;
 int download_file(const char *url, const char *path, long timeout_s,
                   char *err, size_t errlen);
 
+/* The HTTP status a HEAD request for URL (http or https) gets, redirects
+ * followed; -1 with the reason in ERR when there is no answer. */
+long download_status_of(const char *url, long timeout_s, char *err,
+                        size_t errlen);
+
 /* How a download_run() ended. */
 enum download_status {
 	DOWNLOAD_OK,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "action-host.h"
+#include "download.h"
 #include "action-qemu.h"
 #include "job.h"
 #include "match.h"
@@ -434,9 +435,57 @@ check_boot_command(struct job *j, const struct ynode *params, struct diags *d)
 	}
 	char *prog = NULL;
 	if (cmd && !command_exists(cmd, &prog))
-		diags_add(d, ERR_INFRASTRUCTURE, params->line, params->col,
-		          "boot", "Cannot find command '%s' in $PATH", prog);
+		diags_add(d, ERR_INFRASTRUCTURE, 0, 0, "boot",
+		          "Cannot find command '%s' in $PATH", prog);
 	free(prog);
+}
+
+/* Python's repr() of a str, as LAVA's error lists print their items. */
+static void
+py_repr(struct buf *b, const char *s)
+{
+	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+	buf_addc(b, q);
+	for (; *s; s++) {
+		if (*s == q || *s == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, *s);
+	}
+	buf_addc(b, q);
+}
+
+/* As LAVA's download actions validate: every http(s) url definition of a
+ * test block must answer 200 before the job starts. */
+static void
+check_test_urls(const struct ynode *params, struct diags *d)
+{
+	const struct ynode *defs = ymap_get(params, "definitions");
+	for (size_t i = 0; defs && defs->kind == YN_SEQ && i < defs->n; i++) {
+		const struct ynode *def = defs->items[i];
+		const struct ynode *repo = ymap_get(def, "repository");
+		if (!ynode_is_str(ymap_get(def, "from"), "url") || repo == NULL ||
+		    repo->kind != YN_STR ||
+		    (strncmp(repo->str, "http://", 7) != 0 &&
+		     strncmp(repo->str, "https://", 8) != 0))
+			continue;
+		char err[512];
+		long status = download_status_of(repo->str, 30, err, sizeof err);
+		if (status == 200)
+			continue;
+		char *what = status < 0
+		                 ? xasprintf("Unable to get '%s': %s", repo->str,
+		                             err)
+		                 : xasprintf("Resource unavailable at '%s' (%ld)",
+		                             repo->str, status);
+		struct buf b;
+		buf_init(&b);
+		buf_adds(&b, "Invalid job data: [");
+		py_repr(&b, what);
+		buf_adds(&b, "]");
+		diags_add(d, ERR_JOB, 0, 0, "", "%s", b.data);
+		buf_free(&b);
+		free(what);
+	}
 }
 
 /* What tether runs; anything else is refused before the job starts. */
@@ -755,6 +804,8 @@ job_blocks(struct job *j, struct block **out, size_t *nout)
 			n++;
 		if (ynode_is_str(item->keys[0], "boot"))
 			check_boot_command(j, item->vals[0], &d);
+		if (ynode_is_str(item->keys[0], "test"))
+			check_test_urls(item->vals[0], &d);
 	}
 	*out = blocks;
 	*nout = n;
@@ -763,8 +814,10 @@ job_blocks(struct job *j, struct block **out, size_t *nout)
 		return 0;
 	}
 	for (size_t i = 0; i < d.n; i++) {
-		char *msg = xasprintf("%s:%d: %s", j->job_file, d.v[i].line,
-		                      d.v[i].msg);
+		char *msg = d.v[i].line
+		                ? xasprintf("%s:%d: %s", j->job_file,
+		                            d.v[i].line, d.v[i].msg)
+		                : xstrdup(d.v[i].msg);
 		if (!j->failed)
 			job_fail(j, d.v[i].cls, "%s", msg);
 		else
