@@ -159,6 +159,7 @@ struct runner {
 	struct job *j;
 	pid_t pid;
 	bool eof, exited;
+	bool cancelable; /* a cancel stops it (not the end-of-job cleanup) */
 	int status;
 	struct buf out, line;
 };
@@ -202,7 +203,7 @@ runner_done(void *arg)
 	struct runner *r = arg;
 	if (!r->exited && waitpid(r->pid, &r->status, WNOHANG) == r->pid)
 		r->exited = true;
-	if (r->j->cancel && *r->j->cancel)
+	if (r->cancelable && r->j->cancel && *r->j->cancel)
 		return true;
 	return r->eof && r->exited;
 }
@@ -216,10 +217,10 @@ runner_tick(void *arg)
 /* Runs CMD with /bin/sh -c inside the mux (every connection is still
  * read meanwhile); its output is logged as debug lines and kept in OUT
  * (without the last newline).  Returns its exit code (128 + signal), or
- * -1 after a timeout or a cancel (job_fail done). */
+ * -1 after a timeout or, when CANCELABLE, a cancel (job_fail done). */
 static int
 run_local(struct action *a, const char *cmd, uint64_t deadline,
-          struct buf *out)
+          bool cancelable, struct buf *out)
 {
 	struct job *j = a->job;
 	job_logf(j, "debug", "Calling: '%s'", cmd);
@@ -246,7 +247,7 @@ run_local(struct action *a, const char *cmd, uint64_t deadline,
 	}
 	close(p[1]);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	struct runner r = {.j = j, .pid = pid};
+	struct runner r = {.j = j, .pid = pid, .cancelable = cancelable};
 	buf_init(&r.out);
 	buf_init(&r.line);
 	mux_add_fd(j->mux, p[0], POLLIN, runner_read, &r);
@@ -277,7 +278,7 @@ run_local(struct action *a, const char *cmd, uint64_t deadline,
 	}
 	buf_free(&r.out);
 	if (!r.exited) {
-		if (job_canceled(j))
+		if (cancelable && job_canceled(j))
 			return -1;
 		return action_timed_out(a);
 	}
@@ -298,7 +299,7 @@ last_line(const struct buf *out)
 /* Runs REMOTE on the device through a non-interactive ssh of its own. */
 static int
 ssh_remote(struct action *a, const char *remote, uint64_t deadline,
-           struct buf *out)
+           bool cancelable, struct buf *out)
 {
 	const struct device *dev = a->job->dev;
 	char *base = ssh_base(dev, false);
@@ -307,7 +308,7 @@ ssh_remote(struct action *a, const char *remote, uint64_t deadline,
 	overlay_shell_quote(&q, remote);
 	char *cmd = xasprintf("%s %s@%s %s", base, ssh_user(dev),
 	                      dev->ssh.host, q.data);
-	int rc = run_local(a, cmd, deadline, out);
+	int rc = run_local(a, cmd, deadline, cancelable, out);
 	free(cmd);
 	buf_free(&q);
 	free(base);
@@ -559,7 +560,7 @@ scp_deploy(struct action *parent, struct job_ns *ns, struct job_ns *deploy)
 	overlay_shell_quote(&q, deploy->overlay_tgz);
 	char *cmd = xasprintf("%s %s %s@%s:%s", base, q.data,
 	                      ssh_user(j->dev), j->dev->ssh.host, st->tarball);
-	int code = run_local(&a, cmd, a.deadline_ns, &out);
+	int code = run_local(&a, cmd, a.deadline_ns, true, &out);
 	if (code > 0)
 		rc = job_fail(j, ERR_INFRASTRUCTURE,
 		              "Unable to copy overlay: %s (exit code %d)",
@@ -593,7 +594,7 @@ schroot_begin(struct action *a)
 	         st->chroot, session);
 	struct buf out;
 	buf_init(&out);
-	int code = ssh_remote(a, cmd, action_conn_deadline(a), &out);
+	int code = ssh_remote(a, cmd, action_conn_deadline(a), true, &out);
 	int rc = 0;
 	if (code == 0) {
 		st->session = session;
@@ -756,7 +757,8 @@ ssh_finalize(struct job *j, struct action *parent)
 		bool was_failed = j->failed;
 		struct buf out;
 		buf_init(&out);
-		int code = ssh_remote(&a, cmd.data, a.deadline_ns, &out);
+		/* Even after a cancel: the device is cleaned. */
+		int code = ssh_remote(&a, cmd.data, a.deadline_ns, false, &out);
 		if (code != 0 && !(was_failed && code < 0))
 			job_logf(j, "warning",
 			         "Unable to clean the device: %s (exit code %d)",

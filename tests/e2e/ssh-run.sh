@@ -103,6 +103,21 @@ tap "sshd killed: the cleanup could not reach the device: a warning, not an erro
 rm -rf "$(RES)"
 tap "sshd back" sshd_start
 
+# ---- a cancel in the middle of the test ------------------------------------
+run_cancel() {
+	run_bg canceled "$W/dev.yaml" "$W/long.yaml"
+	i=0
+	while [ $i -lt 200 ] && ! grep -q 'before' "$W/canceled/ssh.log" 2>/dev/null; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -TERM "$(ps -o pid= --ppid "$RUN_PID" | tr -d ' ')"
+	wait $RUN_PID
+}
+run_cancel
+tap "canceled: the job says Canceled" job_error canceled Canceled 'The job was canceled'
+tap "canceled: the overlay removed all the same" on_device test ! -e "$(RES)"
+
 # ---- a peer that stops answering: keep-alive ---------------------------------
 # The device's own options win (OpenSSH keeps the first): 1 s, 2 tries.
 device "$W/hung.yaml" "" "['-o', 'LogLevel=FATAL', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2']"
