@@ -256,7 +256,6 @@ login_action(struct action *parent, struct conn *c, struct job_ns *ns)
 	if (!ignore_kmsg)
 		for (size_t i = 0; i < NKERNEL; i++)
 			strv_add(&s, kernel_messages[i].start);
-	size_t nbase = s.n;
 	strv_add_prompts(&s, ns);
 	size_t fail_at = 0;
 	if (fm && fm->kind == YN_STR) {
@@ -288,7 +287,6 @@ login_action(struct action *parent, struct conn *c, struct job_ns *ns)
 		goto out;
 	if (fail_at && (size_t)rc == fail_at)
 		goto matched;
-	(void)nbase;
 	job_logf(j, "debug", "Sending username %s",
 	         user && user->str ? user->str : "");
 	job_sendline(j, c, user && user->str ? user->str : "", delay);
@@ -340,11 +338,6 @@ login_action(struct action *parent, struct conn *c, struct job_ns *ns)
 	goto out;
 matched:
 	if (rc >= 0 && fail_at && (size_t)rc == fail_at) {
-		struct rval *e = rval_list();
-		struct rval *m = rval_add(e, rval_map());
-		rval_put(m, "kind", rval_str("custom-error"));
-		rval_put(m, "message", rval_str(fm->str));
-		rval_free(e);
 		rc = job_fail(j, ERR_JOB,
 		              "Matched job-specific failure message: '%s'",
 		              fm->str);
