@@ -120,4 +120,7 @@ else
 	ok "lava-run # SKIP not installed here: compared with the stored expectation only"
 fi
 
+# lava-run writes the key's path in its log itself: only tether's files.
+tap "no private key, key path or secret in tether's files" leaks lava
+
 [ $failed = 0 ]

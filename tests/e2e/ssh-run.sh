@@ -220,19 +220,6 @@ tap "primary remote device: each rule a ConfigurationError naming its key" sh -c
 	{ cat '$W/badprimary.out'; false; }"
 
 # ---- no key, no key path, no secret in any log or output file -------------
-leaks() {
-	sed -n '/BEGIN/,/END/{/-----/d;p}' "$K/id_ed25519" >"$W/keylines"
-	echo "$K/id_ed25519" >>"$W/keylines"
-	echo "$SECRET" >>"$W/keylines"
-	found=0
-	for d in "$W"/*/; do
-		case $d in "$K"/) continue ;; esac
-		if grep -rFf "$W/keylines" "$d" "${d%/}.out"; then
-			found=1
-		fi
-	done
-	[ $found = 0 ]
-}
 tap "no private key, key path or secret in any log or output file" leaks
 
 [ $failed = 0 ]

@@ -315,4 +315,19 @@ if r.get("error_type") != sys.argv[2] or not re.search(sys.argv[3], r.get("error
     sys.exit(1)
 EOF
 }
+# leaks [SKIP-DIR]: no output directory under $W (nor NAME.out) holds the
+# private key's body, its path or the job's secret (grep -F).
+leaks() {
+	sed -n '/BEGIN/,/END/{/-----/d;p}' "$K/id_ed25519" >"$W/keylines"
+	echo "$K/id_ed25519" >>"$W/keylines"
+	echo "$SECRET" >>"$W/keylines"
+	found=0
+	for d in "$W"/*/; do
+		case $d in "$K"/ | "$W/$1"/) continue ;; esac
+		if grep -rFf "$W/keylines" "$d" "${d%/}.out" 2>/dev/null; then
+			found=1
+		fi
+	done
+	[ $found = 0 ]
+}
 logged() { grep -Eq "$2" "$W/$1/log.yaml" || { echo "not in $1/log.yaml: $2"; return 1; }; }
