@@ -141,8 +141,8 @@ mkdirs(const char *path)
 struct progress {
 	struct job *j;
 	const char *label;
-	int last_pct;      /* the last 5 % step logged */
-	uint64_t last_mb;  /* unknown size: the last MB logged */
+	int last_pct;     /* the last 5 % step logged */
+	uint64_t last_mb; /* unknown size: the last MB logged */
 	uint64_t start_ns, shown_ns;
 	bool shown;
 };
@@ -185,11 +185,12 @@ on_progress(void *arg, uint64_t done, int64_t total)
 		p->shown_ns = now;
 		double secs = (double)(now - p->start_ns) / 1e9;
 		if (total > 0)
-			fprintf(p->j->progress,
-			        "        %s: %3d%% (%.1f of %.1f MB, %.1f MB/s)\n",
-			        p->label, (int)(done * 100 / (uint64_t)total),
-			        (double)done / MB, (double)total / MB,
-			        secs > 0 ? (double)done / MB / secs : 0.0);
+			fprintf(
+			    p->j->progress,
+			    "        %s: %3d%% (%.1f of %.1f MB, %.1f MB/s)\n",
+			    p->label, (int)(done * 100 / (uint64_t)total),
+			    (double)done / MB, (double)total / MB,
+			    secs > 0 ? (double)done / MB / secs : 0.0);
 		else
 			fprintf(p->j->progress, "        %s: %.1f MB\n",
 			        p->label, (double)done / MB);
@@ -248,17 +249,20 @@ download_image(struct action *parent, const char *label,
 	             NULL, NULL, 0);
 	job_logf(j, "info", "downloading %s", url);
 	job_logf(j, "debug", "saving as %s", path);
-	struct progress p = {.j = j, .label = label, .last_pct = -1,
-	                     .start_ns = mux_now(), .shown_ns = mux_now()};
+	struct progress p = {.j = j,
+	                     .label = label,
+	                     .last_pct = -1,
+	                     .start_ns = mux_now(),
+	                     .shown_ns = mux_now()};
 	struct download_req req = {
-		.url = url,
-		.path = path,
-		.compression = comp,
-		.mux = j->mux,
-		.deadline_ns = a.deadline_ns,
-		.stop = download_stop,
-		.progress = on_progress,
-		.arg = &p,
+	    .url = url,
+	    .path = path,
+	    .compression = comp,
+	    .mux = j->mux,
+	    .deadline_ns = a.deadline_ns,
+	    .stop = download_stop,
+	    .progress = on_progress,
+	    .arg = &p,
 	};
 	if (local) {
 		struct stat st;
@@ -332,7 +336,8 @@ file_filter(const char *path)
 	close(fd);
 	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
 		return ARCHIVE_FILTER_GZIP;
-	if (n >= 6 && memcmp(m, "\xfd" "7zXZ\0", 6) == 0)
+	static const unsigned char xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+	if (n >= 6 && memcmp(m, xz, 6) == 0)
 		return ARCHIVE_FILTER_XZ;
 	if (n >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
 		return ARCHIVE_FILTER_ZSTD;
@@ -494,7 +499,8 @@ append_overlays(struct action *parent, const char *label,
 		if (!ynode_truthy(ovs->vals[i]))
 			continue;
 		if (ns->overlay_tgz == NULL) {
-			job_logf(j, "warning", "- %s.lava: <MISSING> to '/'", label);
+			job_logf(j, "warning", "- %s.lava: <MISSING> to '/'",
+			         label);
 			continue;
 		}
 		int filter = file_filter(path);
@@ -503,11 +509,12 @@ append_overlays(struct action *parent, const char *label,
 		         "archive (compression: %s, as the ramdisk)",
 		         label, ns->overlay_tgz, path, filter_label(filter));
 		char err[512];
-		if (cpio_append(path, ns->overlay_tgz, filter, err, sizeof err) <
-		    0) {
-			int rc = job_fail(j, ERR_INFRASTRUCTURE,
-			                  "Unable to append the overlay to %s: %s",
-			                  label, err);
+		if (cpio_append(path, ns->overlay_tgz, filter, err,
+		                sizeof err) < 0) {
+			int rc =
+			    job_fail(j, ERR_INFRASTRUCTURE,
+			             "Unable to append the overlay to %s: %s",
+			             label, err);
 			return action_end(&a, rc);
 		}
 	}
@@ -515,8 +522,7 @@ append_overlays(struct action *parent, const char *label,
 }
 
 static void
-child(struct job *j, struct action *parent, const char *name,
-      const char *msg)
+child(struct job *j, struct action *parent, const char *name, const char *msg)
 {
 	struct action a;
 	action_begin(&a, j, parent, name, NULL, NULL, 0);
@@ -564,7 +570,8 @@ deploy_tmpfs(struct job *j, struct action *top)
 		int rc = 0;
 		const char *comp = image_compression(img);
 		if (image_url(img) == NULL) {
-			rc = job_fail(j, ERR_JOB, "images.%s has no url", label);
+			rc =
+			    job_fail(j, ERR_JOB, "images.%s has no url", label);
 		} else if (comp && strcmp(comp, "gz") && strcmp(comp, "xz") &&
 		           strcmp(comp, "zstd") && strcmp(comp, "bz2")) {
 			rc = job_fail(j, ERR_JOB,
@@ -618,11 +625,13 @@ substitute(struct job *j, const char *ns, const struct ynode *imgs,
 	char *s = xstrdup(arg);
 	for (size_t i = 0; i < imgs->n; i++) {
 		char *key = xasprintf("{%s}", imgs->keys[i]->str);
-		char *path = image_path(j, ns, imgs->keys[i]->str, imgs->vals[i]);
+		char *path =
+		    image_path(j, ns, imgs->keys[i]->str, imgs->vals[i]);
 		char *at;
 		while ((at = strstr(s, key)) != NULL) {
 			*at = '\0';
-			char *t = xasprintf("%s%s%s", s, path, at + strlen(key));
+			char *t =
+			    xasprintf("%s%s%s", s, path, at + strlen(key));
 			free(s);
 			s = t;
 		}
@@ -639,7 +648,8 @@ which(const char *prog)
 	if (strchr(prog, '/'))
 		return access(prog, X_OK) == 0 ? xstrdup(prog) : NULL;
 	const char *path = getenv("PATH");
-	char *dirs = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	char *dirs =
+	    xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
 	char *save = NULL, *found = NULL;
 	for (char *d = strtok_r(dirs, ":", &save); d && !found;
 	     d = strtok_r(NULL, ":", &save)) {
@@ -657,8 +667,8 @@ which(const char *prog)
 static char *
 package_version(const char *pkg)
 {
-	char *cmd = xasprintf("dpkg-query -W -f '${Version}' %s 2>/dev/null",
-	                      pkg);
+	char *cmd =
+	    xasprintf("dpkg-query -W -f '${Version}' %s 2>/dev/null", pkg);
 	FILE *f = popen(cmd, "r");
 	free(cmd);
 	if (f == NULL)
@@ -722,7 +732,7 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 	const struct ynode *ctx = ymap_get(j->root, "context");
 	const struct ynode *arch = ymap_get(ctx, "arch");
 	const struct ynode *method =
-		ymap_get(j->dev ? j->dev->boot_methods : NULL, "qemu");
+	    ymap_get(j->dev ? j->dev->boot_methods : NULL, "qemu");
 	const struct ynode *params = ymap_get(method, "parameters");
 	const struct ynode *command = ymap_get(params, "command");
 	const struct ynode *imgs = ns_images(j, a.ns);
@@ -752,8 +762,9 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 	}
 	bin = which(command->str);
 	if (bin == NULL) {
-		rc = job_fail(j, ERR_INFRASTRUCTURE,
-		              "Cannot find command '%s' in $PATH", command->str);
+		rc =
+		    job_fail(j, ERR_INFRASTRUCTURE,
+		             "Cannot find command '%s' in $PATH", command->str);
 		goto out;
 	}
 	const char *sfx = qemu_arch_suffix(arch->str);
@@ -809,8 +820,7 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 	mux_wait(j->mux, conn_gone, c, mux_now() + QEMU_START_NS);
 	if (c->eof) {
 		char *why = last_line(c);
-		rc = job_fail(j, ERR_INFRASTRUCTURE,
-		              "QEMU exited at once: %s",
+		rc = job_fail(j, ERR_INFRASTRUCTURE, "QEMU exited at once: %s",
 		              *why ? why : "(no message)");
 		free(why);
 		goto out;
@@ -818,7 +828,8 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 	a.extra = rval_map();
 	rval_put(a.extra, "host_arch", rval_str("amd64"));
 	rval_put(a.extra, "job_arch", rval_str(arch->str));
-	rval_put(a.extra, "qemu_version", rval_str(version ? version : "unknown"));
+	rval_put(a.extra, "qemu_version",
+	         rval_str(version ? version : "unknown"));
 out:
 	free(bin);
 	free(version);

@@ -49,8 +49,8 @@ setup(void **state)
 		char line[64];
 		int n = snprintf(line, sizeof line, "line %u of the image %x\n",
 		                 i, i * 2654435761u);
-		size_t take = (size_t)n < f->len - off ? (size_t)n
-		                                       : f->len - off;
+		size_t take =
+		    (size_t)n < f->len - off ? (size_t)n : f->len - off;
 		memcpy(f->data + off, line, take);
 		off += take;
 	}
@@ -90,7 +90,8 @@ write_file(struct fx *f, const char *name, int filter, size_t cut)
 	} else {
 		struct archive *a = archive_write_new();
 		archive_write_set_format_raw(a);
-		assert_int_equal(archive_write_add_filter(a, filter), ARCHIVE_OK);
+		assert_int_equal(archive_write_add_filter(a, filter),
+		                 ARCHIVE_OK);
 		archive_write_set_bytes_in_last_block(a, 1);
 		assert_int_equal(archive_write_open_filename(a, path),
 		                 ARCHIVE_OK);
@@ -123,18 +124,17 @@ on_progress(void *arg, uint64_t done, int64_t total)
 }
 
 static int
-fetch(struct fx *f, const char *url, const char *comp,
-      struct download_res *res)
+fetch(struct fx *f, const char *url, const char *comp, struct download_res *res)
 {
 	char *out = xasprintf("%s/out", f->dir);
 	struct download_req req = {
-		.url = url,
-		.path = out,
-		.compression = comp,
-		.mux = f->mux,
-		.deadline_ns = mux_now() + 30ULL * 1000000000ULL,
-		.progress = on_progress,
-		.arg = f,
+	    .url = url,
+	    .path = out,
+	    .compression = comp,
+	    .mux = f->mux,
+	    .deadline_ns = mux_now() + 30ULL * 1000000000ULL,
+	    .progress = on_progress,
+	    .arg = f,
 	};
 	int rc = download_run(&req, res);
 	free(out);
@@ -168,11 +168,11 @@ static const struct {
 	const char *comp, *file;
 	int filter;
 } kinds[] = {
-	{NULL, "img", ARCHIVE_FILTER_NONE},
-	{"gz", "img.gz", ARCHIVE_FILTER_GZIP},
-	{"xz", "img.xz", ARCHIVE_FILTER_XZ},
-	{"zstd", "img.zst", ARCHIVE_FILTER_ZSTD},
-	{"bz2", "img.bz2", ARCHIVE_FILTER_BZIP2},
+    {NULL, "img", ARCHIVE_FILTER_NONE},
+    {"gz", "img.gz", ARCHIVE_FILTER_GZIP},
+    {"xz", "img.xz", ARCHIVE_FILTER_XZ},
+    {"zstd", "img.zst", ARCHIVE_FILTER_ZSTD},
+    {"bz2", "img.bz2", ARCHIVE_FILTER_BZIP2},
 };
 
 static void
@@ -226,8 +226,8 @@ test_digests(void **state)
 	assert_int_equal(fetch(f, url, NULL, &res), 0);
 	assert_string_equal(res.md5, "900150983cd24fb0d6963f7d28e17f72");
 	assert_string_equal(
-		res.sha256,
-		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	    res.sha256,
+	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_int_equal(strlen(res.sha512), 128);
 	assert_memory_equal(res.sha512, "ddaf35a193617aba", 16);
 	free(url);
@@ -269,7 +269,8 @@ test_truncated(void **state)
 		for (int http = 0; http < 2; http++) {
 			char *url = url_of(f, http, kinds[i].file);
 			struct download_res res;
-			assert_int_equal(fetch(f, url, kinds[i].comp, &res), -1);
+			assert_int_equal(fetch(f, url, kinds[i].comp, &res),
+			                 -1);
 			if (res.status != DOWNLOAD_DECOMPRESS)
 				fail_msg("%s: %d %s", url, res.status, res.err);
 			assert_non_null(strstr(res.err, url));
@@ -297,17 +298,16 @@ main(int argc, char **argv)
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_file_compressions, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_http_compressions, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_digests, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_404, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_missing, setup,
-		                                teardown),
-		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_not_compressed, setup,
-		                                teardown),
+	    cmocka_unit_test_setup_teardown(test_file_compressions, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_http_compressions, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_digests, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_http_404, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_missing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_compressed, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
