@@ -324,9 +324,8 @@ download_image(struct action *parent, const char *label,
 
 /* ---- the overlay appended to a cpio.newc ramdisk ---- */
 
-/* The compression of the file at PATH, from its first bytes. */
-static int
-file_filter(const char *path)
+int
+ramdisk_filter(const char *path)
 {
 	unsigned char m[6] = {0};
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -375,11 +374,9 @@ pad_file(int fd)
 	return pad && write(fd, zeros, pad) != (ssize_t)pad ? -1 : 0;
 }
 
-/* Appends the entries of the tar.gz TGZ to IMAGE as a cpio.newc archive
- * compressed with FILTER.  Returns 0, or -1 with ERR set. */
-static int
-cpio_append(const char *image, const char *tgz, int filter, char *err,
-            size_t errlen)
+int
+ramdisk_append(const char *image, const char *tgz, int filter, char *err,
+               size_t errlen)
 {
 	int fd = open(image, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0 || pad_file(fd) < 0) {
@@ -503,14 +500,14 @@ append_overlays(struct action *parent, const char *label,
 			         label);
 			continue;
 		}
-		int filter = file_filter(path);
+		int filter = ramdisk_filter(path);
 		job_logf(j, "debug",
 		         "- %s.lava: '%s' appended to '%s' as a cpio.newc "
 		         "archive (compression: %s, as the ramdisk)",
 		         label, ns->overlay_tgz, path, filter_label(filter));
 		char err[512];
-		if (cpio_append(path, ns->overlay_tgz, filter, err,
-		                sizeof err) < 0) {
+		if (ramdisk_append(path, ns->overlay_tgz, filter, err,
+		                   sizeof err) < 0) {
 			int rc =
 			    job_fail(j, ERR_INFRASTRUCTURE,
 			             "Unable to append the overlay to %s: %s",
