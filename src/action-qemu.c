@@ -141,6 +141,7 @@ mkdirs(const char *path)
 struct progress {
 	struct job *j;
 	const char *label;
+	bool size_logged; /* "total size" said (file://: before) */
 	int last_pct;     /* the last 5 % step logged */
 	uint64_t last_mb; /* unknown size: the last MB logged */
 	uint64_t start_ns, shown_ns;
@@ -151,6 +152,14 @@ static void
 on_progress(void *arg, uint64_t done, int64_t total)
 {
 	struct progress *p = arg;
+	if (!p->size_logged) {
+		p->size_logged = true;
+		if (total > 0)
+			job_logf(p->j, "debug", "total size: %lld (%lldMB)",
+			         (long long)total, (long long)(total >> 20));
+		else
+			job_logf(p->j, "debug", "total size: unknown");
+	}
 	if (total > 0) {
 		int pct = (int)(done * 100 / (uint64_t)total);
 		if (pct / 5 > p->last_pct / 5 || (p->last_pct < 0)) {
@@ -266,6 +275,7 @@ download_image(struct action *parent, const char *label,
 	};
 	if (local) {
 		struct stat st;
+		p.size_logged = true;
 		if (stat(url + 7, &st) == 0)
 			job_logf(j, "debug", "total size: %lld (%lldMB)",
 			         (long long)st.st_size,
