@@ -49,7 +49,7 @@ tap "basic: a secret in the job log is written [MASKED]" sh -c "
 tap "basic: the overlay directory is gone from the device (over ssh)" \
 	on_device test ! -e "$(RES)"
 tap "basic: nothing else left in /tmp by the job" \
-	sh -c "! ls -d /tmp/tether-$NAME-lava-* 2>/dev/null"
+	sh -c "! ls -d /tmp/tether-$NAME-$$-lava-* 2>/dev/null"
 
 # ---- the boot retries while sshd is not listening yet ----------------------
 sshd_stop

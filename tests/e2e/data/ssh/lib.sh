@@ -170,7 +170,7 @@ cleanup() {
 		rm -rf "/etc/schroot/$SCHROOT_NAME"
 	fi
 	[ -n "$KEEP" ] || rm -rf "$W"
-	rm -rf /tmp/tether-$NAME-lava-*
+	rm -rf /tmp/tether-$NAME-$$-lava-*
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -178,7 +178,7 @@ trap 'exit 1' INT TERM
 # Job ids unique to this run: the results dir on the device and the
 # schroot session name carry them.
 JOBBASE=$$
-RESULTS=/tmp/tether-$NAME-lava-%s
+RESULTS=/tmp/tether-$NAME-$$-lava-%s
 
 # device FILE [IDENTITY] [OPTIONS]: a primary remote connection device
 # as ssh.jinja2 renders one (OPTIONS: its ssh options, a YAML list), with
