@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "action-boot.h"
@@ -709,6 +710,20 @@ last_line(struct conn *c)
 	return xstrndup(data + start, len - start);
 }
 
+/* The host's architecture as Debian names it (LAVA asks dpkg). */
+static const char *
+host_arch(void)
+{
+	static struct utsname u;
+	if (u.machine[0] == '\0' && uname(&u) < 0)
+		return "unknown";
+	if (strcmp(u.machine, "x86_64") == 0)
+		return "amd64";
+	if (strcmp(u.machine, "aarch64") == 0)
+		return "arm64";
+	return u.machine;
+}
+
 static const char *
 qemu_arch_suffix(const char *arch)
 {
@@ -781,8 +796,8 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 		if (version)
 			job_logf(j, "info",
 			         "%s, installed at version: %s, host "
-			         "architecture: amd64",
-			         pkg, version);
+			         "architecture: %s",
+			         pkg, version, host_arch());
 		free(pkg);
 	}
 	buf_printf(&cmd, "%s", bin);
@@ -833,7 +848,7 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 		goto out;
 	}
 	a.extra = rval_map();
-	rval_put(a.extra, "host_arch", rval_str("amd64"));
+	rval_put(a.extra, "host_arch", rval_str(host_arch()));
 	rval_put(a.extra, "job_arch", rval_str(arch->str));
 	rval_put(a.extra, "qemu_version",
 	         rval_str(version ? version : "unknown"));
