@@ -42,12 +42,12 @@
 #define SSH_IDENTITY_ENV "TETHER_SSH_IDENTITY"
 
 struct ssh_state {
-	char *chroot;      /* the deploy's chroot: NAME, or NULL */
-	char *session;     /* the schroot session begun, or NULL */
-	char *results_dir; /* on the device: "/lava-12" */
-	char *tarball;     /* the overlay copied there */
+	char *chroot;          /* the deploy's chroot: NAME, or NULL */
+	char *session;         /* the schroot session begun, or NULL */
+	char *results_dir;     /* on the device: "/lava-12" */
+	char *tarball;         /* the overlay copied there */
 	const char *tar_flags; /* the deploy's os's (deployment data) */
-	bool copied;       /* results_dir may exist on the device */
+	bool copied;           /* results_dir may exist on the device */
 };
 
 static struct ssh_state *
@@ -78,7 +78,7 @@ opts_have(const struct ynode *opts, const char *key)
 	size_t n = opts == NULL ? 0 : opts->kind == YN_SEQ ? opts->n : 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct ynode *o =
-			opts->kind == YN_SEQ ? opts->items[i] : opts;
+		    opts->kind == YN_SEQ ? opts->items[i] : opts;
 		if (o->kind != YN_STR)
 			continue;
 		for (const char *p = o->str; (p = strcasestr(p, key)) != NULL;
@@ -102,7 +102,7 @@ ssh_base(const struct device *dev, bool scp)
 	size_t n = opts == NULL ? 0 : opts->kind == YN_SEQ ? opts->n : 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct ynode *o =
-			opts->kind == YN_SEQ ? opts->items[i] : opts;
+		    opts->kind == YN_SEQ ? opts->items[i] : opts;
 		if (o->kind == YN_STR)
 			buf_printf(&b, " %s", o->str);
 	}
@@ -147,7 +147,8 @@ ssh_prepare(struct job *j, struct action *a)
 			                "%s: Cannot find the SSH private key "
 			                "(actions.deploy.methods.ssh."
 			                "identity_file): %s",
-			                a->name, strerror(errno ? errno : EINVAL));
+			                a->name,
+			                strerror(errno ? errno : EINVAL));
 		setenv(SSH_IDENTITY_ENV, id, 1);
 	}
 	return 0;
@@ -219,8 +220,8 @@ runner_tick(void *arg)
  * (without the last newline).  Returns its exit code (128 + signal), or
  * -1 after a timeout or, when CANCELABLE, a cancel (job_fail done). */
 static int
-run_local(struct action *a, const char *cmd, uint64_t deadline,
-          bool cancelable, struct buf *out)
+run_local(struct action *a, const char *cmd, uint64_t deadline, bool cancelable,
+          struct buf *out)
 {
 	struct job *j = a->job;
 	job_logf(j, "debug", "Calling: '%s'", cmd);
@@ -306,8 +307,8 @@ ssh_remote(struct action *a, const char *remote, uint64_t deadline,
 	struct buf q;
 	buf_init(&q);
 	overlay_shell_quote(&q, remote);
-	char *cmd = xasprintf("%s %s@%s %s", base, ssh_user(dev),
-	                      dev->ssh.host, q.data);
+	char *cmd = xasprintf("%s %s@%s %s", base, ssh_user(dev), dev->ssh.host,
+	                      q.data);
 	int rc = run_local(a, cmd, deadline, cancelable, out);
 	free(cmd);
 	buf_free(&q);
@@ -349,12 +350,14 @@ deploy_ssh(struct job *j, struct action *top)
 	st->chroot = NULL;
 	if (ch) {
 		if (ch->kind != YN_STR || ch->len == 0 ||
-		    strspn(ch->str, "abcdefghijklmnopqrstuvwxyz"
-		                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+") !=
+		    strspn(ch->str,
+		           "abcdefghijklmnopqrstuvwxyz"
+		           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+") !=
 		        ch->len)
-			return job_fail(j, ERR_JOB,
-			                "deploy chroot: a schroot name ([A-Za-z0-"
-			                "9._+-]) is needed");
+			return job_fail(
+			    j, ERR_JOB,
+			    "deploy chroot: a schroot name ([A-Za-z0-"
+			    "9._+-]) is needed");
 		if (j->dev == NULL || !device_offers_chroot(j->dev, ch->str))
 			return job_fail(j, ERR_JOB,
 			                "deploy chroot: '%s' is not one of the "
@@ -365,8 +368,8 @@ deploy_ssh(struct job *j, struct action *top)
 	}
 	/* LAVA's deployment data: GNU tar's flags for the os that has it. */
 	static const char *const gnu_tar[] = {
-		"debian", "ubuntu", "fedora", "centos", "archlinux",
-		"apertis", "slackware", "qnx"};
+	    "debian",    "ubuntu",  "fedora",    "centos",
+	    "archlinux", "apertis", "slackware", "qnx"};
 	const struct ynode *os = ymap_get(top->params, "os");
 	st->tar_flags = "";
 	for (size_t i = 0; i < sizeof gnu_tar / sizeof gnu_tar[0]; i++)
@@ -401,10 +404,10 @@ never(void *arg)
 /* What ssh may say instead of a prompt: the ones after REFUSED end the
  * attempt for good. */
 static const char *const ssh_failures[] = {
-	"Connection refused",
-	"Permission denied",
-	"Host key verification failed",
-	"Could not resolve hostname",
+    "Connection refused",
+    "Permission denied",
+    "Host key verification failed",
+    "Could not resolve hostname",
 };
 #define SSH_NFAIL (sizeof ssh_failures / sizeof ssh_failures[0])
 
@@ -418,8 +421,8 @@ ssh_connect(struct action *a, struct job_ns *ns)
 	const struct device *dev = j->dev;
 	char *base = ssh_base(dev, false);
 	char *cmd = xasprintf("%s %s@%s", base, ssh_user(dev), dev->ssh.host);
-	job_logf(j, "info", "%s Connecting to device %s@%s using '%s'",
-	         a->name, ssh_user(dev), dev->ssh.host, base);
+	job_logf(j, "info", "%s Connecting to device %s@%s using '%s'", a->name,
+	         ssh_user(dev), dev->ssh.host, base);
 	static const char *const tags[] = {"ssh"};
 	uint64_t deadline = action_conn_deadline(a);
 	size_t n = ns->nprompts + SSH_NFAIL;
@@ -438,7 +441,8 @@ ssh_connect(struct action *a, struct job_ns *ns)
 	for (int attempt = 1;; attempt++) {
 		/* A dead attempt stays in the job's list (closed at the
 		 * end, its raw log kept: ssh.log, ssh.2.log, ...). */
-		struct conn *c = job_conn_open(j, a, "ssh", cmd, tags, 1, a->ns);
+		struct conn *c =
+		    job_conn_open(j, a, "ssh", cmd, tags, 1, a->ns);
 		ns->conn = c;
 		ns->conn_owned = c != NULL;
 		if (c == NULL)
@@ -447,8 +451,8 @@ ssh_connect(struct action *a, struct job_ns *ns)
 		enum conn_expect_result r;
 		for (;;) {
 			uint64_t slice = mux_now() + 100 * 1000 * 1000;
-			r = conn_expect(c, m, slice < deadline ? slice : deadline,
-			                &mt);
+			r = conn_expect(
+			    c, m, slice < deadline ? slice : deadline, &mt);
 			if (r != CONN_TIMEOUT || mux_now() >= deadline ||
 			    job_canceled(j))
 				break;
@@ -497,10 +501,11 @@ ssh_connect(struct action *a, struct job_ns *ns)
 			         dev->ssh.port, attempt);
 			goto out;
 		}
-		job_logf(j, "warning",
-		         "%s: %s port %lld refused the connection, trying again "
-		         "in 1 s (attempt %d)",
-		         a->name, dev->ssh.host, dev->ssh.port, attempt);
+		job_logf(
+		    j, "warning",
+		    "%s: %s port %lld refused the connection, trying again "
+		    "in 1 s (attempt %d)",
+		    a->name, dev->ssh.host, dev->ssh.port, attempt);
 		mux_wait(j->mux, never, j, mux_now() + SSH_RETRY_NS);
 		if (job_canceled(j))
 			goto out;
@@ -558,8 +563,8 @@ scp_deploy(struct action *parent, struct job_ns *ns, struct job_ns *deploy)
 	buf_init(&q);
 	buf_init(&out);
 	overlay_shell_quote(&q, deploy->overlay_tgz);
-	char *cmd = xasprintf("%s %s %s@%s:%s", base, q.data,
-	                      ssh_user(j->dev), j->dev->ssh.host, st->tarball);
+	char *cmd = xasprintf("%s %s %s@%s:%s", base, q.data, ssh_user(j->dev),
+	                      j->dev->ssh.host, st->tarball);
 	int code = run_local(&a, cmd, a.deadline_ns, true, &out);
 	if (code > 0)
 		rc = job_fail(j, ERR_INFRASTRUCTURE,
@@ -667,7 +672,7 @@ schroot_login(struct action *parent, struct job_ns *ns)
 	}
 	buf_adds(&p, "\\)# ");
 	ns->prompts =
-		xreallocarray(ns->prompts, ns->nprompts + 1, sizeof *ns->prompts);
+	    xreallocarray(ns->prompts, ns->nprompts + 1, sizeof *ns->prompts);
 	/* First: the chroot's prompt wins over the device's from now on. */
 	memmove(ns->prompts + 1, ns->prompts,
 	        ns->nprompts * sizeof *ns->prompts);
@@ -760,9 +765,10 @@ ssh_finalize(struct job *j, struct action *parent)
 		/* Even after a cancel: the device is cleaned. */
 		int code = ssh_remote(&a, cmd.data, a.deadline_ns, false, &out);
 		if (code != 0 && !(was_failed && code < 0))
-			job_logf(j, "warning",
-			         "Unable to clean the device: %s (exit code %d)",
-			         last_line(&out), code);
+			job_logf(
+			    j, "warning",
+			    "Unable to clean the device: %s (exit code %d)",
+			    last_line(&out), code);
 		buf_free(&out);
 		buf_free(&cmd);
 		action_end(&a, 0);

@@ -43,7 +43,7 @@ static void
 write_masked(struct joblog *log)
 {
 	joblog_mask_add(log, "s3cr3t");
-	joblog_mask_add(log, "");        /* ignored, as lava-run does */
+	joblog_mask_add(log, "");       /* ignored, as lava-run does */
 	joblog_mask_add(log, "s3cr3t"); /* once is enough */
 	joblog_mask_add(log, "/keys/id_ed25519");
 	const char *m = "token s3cr3t and s3cr3ts3cr3t, key /keys/id_ed25519";
@@ -63,9 +63,9 @@ test_mask(void **state)
 	assert_null(strstr(text, "id_ed25519"));
 	assert_non_null(strstr(text, "\"msg\": \"token [MASKED] and "
 	                             "[MASKED][MASKED], key [MASKED]\"}"));
-	assert_non_null(
-	    strstr(text, "\"msg\": {\"case\": \"[MASKED]\", \"result\": "
-	                 "\"pass\"}}"));
+	assert_non_null(strstr(text,
+	                       "\"msg\": {\"case\": \"[MASKED]\", \"result\": "
+	                       "\"pass\"}}"));
 	assert_non_null(strstr(text, "\"msg\": \"nothing here\", \"ns\": "
 	                             "\"ns\"}"));
 	free(text);
@@ -227,8 +227,8 @@ test_primary_rules(void **state)
 	diags_init(&d);
 	assert_int_equal(
 	    device_load(&dev, bad_primary, strlen(bad_primary), &d), 3);
-	const char *want[] = {"actions.deploy.methods.tftp", "commands.connections",
-	                      "commands.power_off"};
+	const char *want[] = {"actions.deploy.methods.tftp",
+	                      "commands.connections", "commands.power_off"};
 	for (size_t i = 0; i < 3; i++) {
 		bool found = false;
 		for (size_t k = 0; k < d.n; k++)
