@@ -605,12 +605,16 @@ schroot_begin(struct action *a)
 		st->session = session;
 		session = NULL;
 	} else if (code > 0) {
-		/* A failed begin may leave a half set-up session behind. */
-		st->session = session;
-		session = NULL;
 		rc = job_fail(j, ERR_INFRASTRUCTURE,
 		              "Unable to begin a session of schroot '%s': %s",
 		              st->chroot, last_line(&out));
+		/* A failed begin may leave a half set-up session behind:
+		 * ended now, so that a retry can begin it again. */
+		char *end = xasprintf("schroot -e -f -c session:%s 2>/dev/null",
+		                      session);
+		buf_reset(&out);
+		ssh_remote(a, end, action_conn_deadline(a), true, &out);
+		free(end);
 	} else {
 		rc = -1;
 	}
