@@ -352,28 +352,6 @@ mkdir_p(const char *path)
 }
 
 static int
-put_file(const char *path, const char *data, size_t len, mode_t mode)
-{
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash)
-		*slash = '\0';
-	int rc = mkdir_p(dir);
-	free(dir);
-	if (rc < 0)
-		return -1;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -1;
-	rc = write_all(fd, data, len);
-	if (fchmod(fd, mode) < 0)
-		rc = -1;
-	if (close(fd) < 0)
-		rc = -1;
-	return rc;
-}
-
-static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -393,13 +371,67 @@ rm_rf(const char *path)
 /* How long a url definition may take to download. */
 #define URL_TIMEOUT_S 300
 
+/* A file or directory of the overlay kept in memory: everything tether
+ * writes itself.  Only what git and url definitions bring is on disk (in
+ * tmp), and the two are merged when the tar is written: creating and
+ * removing a tree of small files costs more than the rest of a job. */
+struct vfile {
+	char *path; /* in the tar: "lava-1/bin/lava-test-case" */
+	char *data; /* NULL: a directory */
+	size_t len;
+	mode_t mode;
+};
+
 struct build {
 	const struct overlay_spec *spec;
 	struct overlay_layout *l;
 	struct diags *d;
 	char *tmp;  /* the temporary directory, the tar's root */
 	char *root; /* tmp + results dir */
+	const char *top; /* the results dir in the tar: "lava-1" */
+	struct vfile *vf;
+	size_t nvf;
 };
+
+static struct vfile *
+vfile_find(struct build *bd, const char *path)
+{
+	for (size_t i = 0; i < bd->nvf; i++)
+		if (strcmp(bd->vf[i].path, path) == 0)
+			return &bd->vf[i];
+	return NULL;
+}
+
+/* Adds (or replaces) PATH: a file with DATA, or a directory when DATA
+ * is NULL. */
+static void
+vfile_put(struct build *bd, const char *path, const char *data, size_t len,
+          mode_t mode)
+{
+	struct vfile *v = vfile_find(bd, path);
+	if (v == NULL) {
+		bd->vf = xreallocarray(bd->vf, bd->nvf + 1, sizeof *bd->vf);
+		v = &bd->vf[bd->nvf++];
+		v->path = xstrdup(path);
+	} else {
+		free(v->data);
+	}
+	v->data = data ? xstrndup(data, len) : NULL;
+	v->len = data ? len : 0;
+	v->mode = mode;
+}
+
+static void
+vfiles_free(struct build *bd)
+{
+	for (size_t i = 0; i < bd->nvf; i++) {
+		free(bd->vf[i].path);
+		free(bd->vf[i].data);
+	}
+	free(bd->vf);
+	bd->vf = NULL;
+	bd->nvf = 0;
+}
 
 static int
 fail_io(struct build *bd, const char *what)
@@ -410,15 +442,14 @@ fail_io(struct build *bd, const char *what)
 	return -1;
 }
 
+/* REL, under the results dir, gets B's bytes. */
 static int
 put(struct build *bd, const char *rel, const struct buf *b, mode_t mode)
 {
-	char *path = xasprintf("%s/%s", bd->root, rel);
-	int rc = put_file(path, b->data ? b->data : "", b->len, mode);
-	if (rc < 0)
-		fail_io(bd, rel);
+	char *path = xasprintf("%s/%s", bd->top, rel);
+	vfile_put(bd, path, b->data ? b->data : "", b->len, mode);
 	free(path);
-	return rc;
+	return 0;
 }
 
 /* bin/: each helper with its "#!" line set to the device's shell and
@@ -1209,7 +1240,10 @@ write_test(struct build *bd, struct overlay_test *t)
 		goto out;
 
 	yfile = xasprintf("%s/%s", abs, t->path);
-	if (!inside(yfile, abs)) {
+	char *vpath = xasprintf("%s/%s/%s", bd->top, dir, t->path);
+	const struct vfile *vdef = vfile_find(bd, vpath);
+	free(vpath);
+	if (vdef == NULL && !inside(yfile, abs)) {
 		/* A symlink in a repository must not read the dispatcher's
 		 * files into the overlay. */
 		diags_add(bd->d, ERR_JOB, 0, 0, "",
@@ -1219,7 +1253,12 @@ write_test(struct build *bd, struct overlay_test *t)
 		rc = -1;
 		goto out;
 	}
-	text = file_read(yfile, &len);
+	if (vdef && vdef->data) {
+		text = xstrndup(vdef->data, vdef->len);
+		len = vdef->len;
+	} else {
+		text = file_read(yfile, &len);
+	}
 	struct yerror yerr;
 	if (text)
 		doc = ydoc_parse(text, len, &yerr);
@@ -1290,67 +1329,178 @@ above(const char *rel, const char *top)
 	return strncmp(top, rel, n) == 0 && top[n] == '/';
 }
 
-/* The tar: every file under the build directory, names relative to it,
- * owned by root as LAVA's are. */
+/* One entry of the tar, from disk or from memory. */
+struct tar_entry {
+	char *path;
+	const struct vfile *v; /* NULL: on disk, under tmp */
+	bool implied;          /* a directory only its files name */
+};
+
+/* Path order with '/' first, so that a directory's entries follow it
+ * before its siblings ("a", "a/b", "a-c"), as a walk sorted by name. */
 static int
-pack_dir(struct archive *a, const char *base, const char *rel, const char *top)
+tar_entry_cmp(const void *pa, const void *pb)
+{
+	const unsigned char *a =
+		(const unsigned char *)((const struct tar_entry *)pa)->path;
+	const unsigned char *b =
+		(const unsigned char *)((const struct tar_entry *)pb)->path;
+	for (;; a++, b++) {
+		unsigned ca = *a == '/' ? 1 : *a, cb = *b == '/' ? 1 : *b;
+		if (ca != cb || ca == 0)
+			return (int)ca - (int)cb;
+	}
+}
+
+struct tar_list {
+	struct tar_entry *e;
+	size_t n;
+};
+
+static void
+tar_add(struct tar_list *t, const char *path, const struct vfile *v,
+        bool implied)
+{
+	t->e = xreallocarray(t->e, t->n + 1, sizeof *t->e);
+	t->e[t->n++] = (struct tar_entry){xstrdup(path), v, implied};
+}
+
+/* Every file under the build directory (what git and url brought). */
+static int
+walk_disk(struct tar_list *t, const char *base, const char *rel)
 {
 	char *path = *rel ? xasprintf("%s/%s", base, rel) : xstrdup(base);
 	struct dirent **ents;
 	int n = scandir(path, &ents, NULL, name_cmp), rc = 0;
-	if (n < 0) {
-		free(path);
+	free(path);
+	if (n < 0)
 		return -1;
-	}
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
-		if (rc < 0 || strcmp(name, ".") == 0 ||
-		    strcmp(name, "..") == 0) {
-			free(ents[i]);
-			continue;
+		if (rc == 0 && strcmp(name, ".") != 0 &&
+		    strcmp(name, "..") != 0) {
+			char *r = *rel ? xasprintf("%s/%s", rel, name)
+			               : xstrdup(name);
+			tar_add(t, r, NULL, false);
+			if (ents[i]->d_type == DT_DIR ||
+			    ents[i]->d_type == DT_UNKNOWN)
+				rc = walk_disk(t, base, r) < 0 &&
+				             ents[i]->d_type == DT_DIR
+				         ? -1
+				         : 0;
+			free(r);
 		}
-		char *r = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
-		char *full = xasprintf("%s/%s", path, name);
-		struct stat st;
-		if (lstat(full, &st) < 0) {
-			rc = -1;
-		} else {
-			struct archive_entry *e = archive_entry_new();
-			archive_entry_copy_stat(e, &st);
-			archive_entry_set_pathname(e, r);
-			archive_entry_set_uid(e, 0);
-			archive_entry_set_gid(e, 0);
-			archive_entry_set_uname(e, "root");
-			archive_entry_set_gname(e, "root");
-			if (S_ISLNK(st.st_mode)) {
-				char target[4096];
-				ssize_t tl =
-				    readlink(full, target, sizeof target - 1);
-				target[tl < 0 ? 0 : tl] = '\0';
-				archive_entry_set_symlink(e, target);
-			}
-			if (!(S_ISDIR(st.st_mode) && above(r, top)) &&
-			    archive_write_header(a, e) != ARCHIVE_OK)
-				rc = -1;
-			if (rc == 0 && S_ISREG(st.st_mode)) {
-				size_t len;
-				char *data = file_read(full, &len);
-				if (data == NULL ||
-				    archive_write_data(a, data, len) !=
-				        (la_ssize_t)len)
-					rc = -1;
-				free(data);
-			}
-			archive_entry_free(e);
-			if (rc == 0 && S_ISDIR(st.st_mode))
-				rc = pack_dir(a, base, r, top);
-		}
-		free(r);
-		free(full);
 		free(ents[i]);
 	}
 	free(ents);
-	free(path);
+	return rc;
+}
+
+static int
+tar_write(struct archive *a, struct build *bd, const struct tar_entry *te,
+          time_t now)
+{
+	struct archive_entry *e = archive_entry_new();
+	char *data = NULL;
+	const char *body = NULL;
+	size_t len = 0;
+	int rc = 0;
+	if (te->v || te->implied) {
+		bool dir = te->implied || te->v->data == NULL;
+		archive_entry_set_filetype(e, dir ? AE_IFDIR : AE_IFREG);
+		archive_entry_set_perm(e, te->implied ? 0755 : te->v->mode);
+		archive_entry_set_size(e, dir ? 0 : (la_int64_t)te->v->len);
+		archive_entry_set_mtime(e, now, 0);
+		if (!dir) {
+			body = te->v->data;
+			len = te->v->len;
+		}
+	} else {
+		char *full = xasprintf("%s/%s", bd->tmp, te->path);
+		struct stat st;
+		if (lstat(full, &st) < 0) {
+			free(full);
+			archive_entry_free(e);
+			return -1;
+		}
+		archive_entry_copy_stat(e, &st);
+		if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t tl = readlink(full, target, sizeof target - 1);
+			target[tl < 0 ? 0 : tl] = '\0';
+			archive_entry_set_symlink(e, target);
+		} else if (S_ISREG(st.st_mode)) {
+			data = file_read(full, &len);
+			if (data == NULL)
+				rc = -1;
+			body = data;
+		}
+		free(full);
+	}
+	archive_entry_set_pathname(e, te->path);
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	archive_entry_set_uname(e, "root");
+	archive_entry_set_gname(e, "root");
+	if (rc == 0 && archive_write_header(a, e) != ARCHIVE_OK)
+		rc = -1;
+	if (rc == 0 && body && len &&
+	    archive_write_data(a, body, len) != (la_ssize_t)len)
+		rc = -1;
+	free(data);
+	archive_entry_free(e);
+	return rc;
+}
+
+/* The tar: what is in memory and what is on disk, names relative to the
+ * build's root, sorted as a walk by name, owned by root as LAVA's are.
+ * What memory holds wins over a file of the same name on disk (tether's
+ * run.sh over a repository's). */
+static int
+pack_all(struct archive *a, struct build *bd, const char *top)
+{
+	struct tar_list t = {0};
+	int rc = walk_disk(&t, bd->tmp, "");
+	for (size_t i = 0; i < bd->nvf; i++)
+		tar_add(&t, bd->vf[i].path, &bd->vf[i], false);
+	/* Each memory file's directories, when nothing else names them. */
+	size_t nreal = t.n;
+	for (size_t i = 0; i < nreal; i++) {
+		char *p = xstrdup(t.e[i].path);
+		for (char *s = strrchr(p, '/'); s; s = strrchr(p, '/')) {
+			*s = '\0';
+			tar_add(&t, p, NULL, true);
+		}
+		free(p);
+	}
+	qsort(t.e, t.n, sizeof *t.e, tar_entry_cmp);
+	time_t now = time(NULL);
+	for (size_t i = 0; i < t.n && rc == 0; i++) {
+		/* Entries of the same path are next to each other: the one
+		 * from memory wins, then disk, then an implied directory. */
+		size_t best = i;
+		while (i + 1 < t.n && strcmp(t.e[i + 1].path, t.e[best].path) == 0) {
+			i++;
+			int rb = t.e[best].v ? 0 : t.e[best].implied ? 2 : 1;
+			int ri = t.e[i].v ? 0 : t.e[i].implied ? 2 : 1;
+			if (ri < rb)
+				best = i;
+		}
+		const struct tar_entry *te = &t.e[best];
+		bool dir = te->implied || (te->v && te->v->data == NULL);
+		if (!dir && te->v == NULL) {
+			struct stat st;
+			char *full = xasprintf("%s/%s", bd->tmp, te->path);
+			dir = lstat(full, &st) == 0 && S_ISDIR(st.st_mode);
+			free(full);
+		}
+		if (dir && above(te->path, top))
+			continue;
+		rc = tar_write(a, bd, te, now);
+	}
+	for (size_t i = 0; i < t.n; i++)
+		free(t.e[i].path);
+	free(t.e);
 	return rc;
 }
 
@@ -1363,7 +1513,7 @@ pack(struct build *bd, const char *out_tgz)
 	archive_write_add_filter_gzip(a);
 	archive_write_set_format_pax_restricted(a);
 	if (archive_write_open_filename(a, out_tgz) != ARCHIVE_OK ||
-	    pack_dir(a, bd->tmp, "", top) < 0 ||
+	    pack_all(a, bd, top) < 0 ||
 	    archive_write_close(a) != ARCHIVE_OK)
 		rc = -1;
 	if (rc < 0)
@@ -1400,20 +1550,11 @@ write_authorized_key(struct build *bd)
 		          "private key; it is not copied");
 		rc = -1;
 	}
-	char *dir = xasprintf("%s/root/.ssh", bd->tmp);
-	if (rc == 0 && mkdir_p(dir) < 0)
-		rc = fail_io(bd, "root/.ssh");
 	if (rc == 0) {
-		char *root = xasprintf("%s/root", bd->tmp);
-		chmod(root, 0700);
-		chmod(dir, 0700);
-		free(root);
-		char *path = xasprintf("%s/authorized_keys", dir);
-		if (put_file(path, key, len, 0600) < 0)
-			rc = fail_io(bd, "root/.ssh/authorized_keys");
-		free(path);
+		vfile_put(bd, "root", NULL, 0, 0700);
+		vfile_put(bd, "root/.ssh", NULL, 0, 0700);
+		vfile_put(bd, "root/.ssh/authorized_keys", key, len, 0600);
 	}
-	free(dir);
 	free(key);
 	return rc;
 }
@@ -1438,11 +1579,11 @@ overlay_build(const struct overlay_spec *spec, const char *out_tgz,
 	}
 	bd.root = xasprintf("%s%s%s", bd.tmp, *l.results_dir == '/' ? "" : "/",
 	                    l.results_dir);
+	bd.top = l.results_dir + strspn(l.results_dir, "/");
 	static const char *const dirs[] = {"bin", "tests", "results"};
-	for (size_t i = 0; i < 3 && rc == 0; i++) {
-		char *p = xasprintf("%s/%s", bd.root, dirs[i]);
-		if (mkdir_p(p) < 0)
-			rc = fail_io(&bd, p);
+	for (size_t i = 0; i < 3; i++) {
+		char *p = xasprintf("%s/%s", bd.top, dirs[i]);
+		vfile_put(&bd, p, NULL, 0, 0755);
 		free(p);
 	}
 	if (rc == 0)
@@ -1468,6 +1609,7 @@ overlay_build(const struct overlay_spec *spec, const char *out_tgz,
 		rc = pack(&bd, out_tgz);
 	rm_rf(bd.tmp);
 out:
+	vfiles_free(&bd);
 	free(bd.tmp);
 	free(bd.root);
 	if (lout && rc == 0)
