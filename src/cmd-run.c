@@ -407,6 +407,9 @@ out:
 		free(j.conns[i]);
 	}
 	free(j.conns);
+	for (size_t i = 0; i < j.nopened; i++)
+		free(j.opened[i]);
+	free(j.opened);
 	for (size_t i = 0; i < j.nns; i++) {
 		struct job_ns *ns = &j.ns[i];
 		free(ns->name);

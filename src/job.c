@@ -130,9 +130,11 @@ job_conn_open(struct job *j, struct action *a, const char *name,
 	 * again, so no attempt's bytes are lost.  Nothing has been read
 	 * yet: reading happens in the mux. */
 	int seen = 0;
-	for (size_t i = 0; i < j->nconns; i++)
-		if (strcmp(j->conns[i]->name, name) == 0)
+	for (size_t i = 0; i < j->nopened; i++)
+		if (strcmp(j->opened[i], name) == 0)
 			seen++;
+	j->opened = xreallocarray(j->opened, j->nopened + 1, sizeof *j->opened);
+	j->opened[j->nopened++] = xstrdup(name);
 	char *logname = seen ? xasprintf("%s.%d", name, seen + 1)
 	                     : xstrdup(name);
 	if (rawlog_open(&c->raw, j->outdir, logname) == 0)

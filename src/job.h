@@ -67,6 +67,8 @@ struct job {
 	size_t nns;
 	struct conn **conns; /* every connection opened, in order */
 	size_t nconns;
+	char **opened;       /* their names, kept after a close (raw logs) */
+	size_t nopened;
 
 	const char **undo;   /* user commands' undo, to run at the end */
 	size_t nundo;
