@@ -596,6 +596,24 @@ reset_device(struct action *parent, struct job_ns *ns)
 }
 
 int
+boot_login(struct action *top, struct job_ns *ns, bool booting)
+{
+	if (!has_prompts(top->params))
+		return 0;
+	if (auto_login(top, ns->conn, ns, booting) < 0)
+		return -1;
+	if (expect_shell(top, ns->conn, ns) < 0)
+		return -1;
+	/* The overlay fetched by the device itself (any boot, a disk
+	 * image's too: no libguestfs), as LAVA's OverlayUnpack. */
+	if (ymap_get(top->params, "transfer_overlay") &&
+	    overlay_unpack(top, ns->conn, ns) < 0)
+		return -1;
+	ns->booted = true;
+	return export_env(top);
+}
+
+int
 boot_minimal(struct job *j, struct action *top)
 {
 	struct job_ns *ns = job_ns_get(j, top->ns);
@@ -605,17 +623,7 @@ boot_minimal(struct job *j, struct action *top)
 	const struct ynode *reset = ymap_get(top->params, "reset");
 	if ((reset == NULL || ynode_truthy(reset)) && reset_device(top, ns) < 0)
 		return -1;
-	if (!has_prompts(top->params))
-		return 0;
-	if (auto_login(top, ns->conn, ns, true) < 0)
-		return -1;
-	if (expect_shell(top, ns->conn, ns) < 0)
-		return -1;
-	if (ymap_get(top->params, "transfer_overlay") &&
-	    overlay_unpack(top, ns->conn, ns) < 0)
-		return -1;
-	ns->booted = true;
-	return export_env(top);
+	return boot_login(top, ns, true);
 }
 
 int
@@ -654,15 +662,5 @@ boot_new_connection(struct job *j, struct action *top)
 	}
 	job_use_conn(j, ns->conn);
 	action_end(&a, 0);
-	if (!has_prompts(top->params))
-		return 0;
-	if (auto_login(top, ns->conn, ns, false) < 0)
-		return -1;
-	if (expect_shell(top, ns->conn, ns) < 0)
-		return -1;
-	if (ymap_get(top->params, "transfer_overlay") &&
-	    overlay_unpack(top, ns->conn, ns) < 0)
-		return -1;
-	ns->booted = true;
-	return export_env(top);
+	return boot_login(top, ns, false);
 }

@@ -28,5 +28,9 @@ int shell_run(struct action *a, struct conn *c, struct job_ns *ns,
 int overlay_unpack(struct action *parent, struct conn *c, struct job_ns *ns);
 /* export-device-env. */
 int export_env(struct action *parent);
+/* What follows a boot's connection when the block has prompts or
+ * auto_login: auto-login-action, expect-shell-connection, overlay-unpack
+ * (transfer_overlay), export-device-env, on the namespace's connection. */
+int boot_login(struct action *top, struct job_ns *ns, bool booting);
 
 #endif

@@ -15,66 +15,74 @@
 #include "action-host.h"
 #include "job.h"
 
-struct hostcmd {
+struct runner {
 	struct job *j;
-	int fd;
 	pid_t pid;
 	bool eof, exited;
+	bool cancelable; /* a cancel stops it (not the end-of-job cleanup) */
+	bool keep;       /* the caller wants the output */
 	int status;
-	struct buf line;
+	struct buf out, line;
 };
 
 static void
-hostcmd_log_line(struct hostcmd *h)
+runner_line(struct runner *r)
 {
-	if (h->line.len == 0)
-		return;
-	joblog_record(&h->j->log, "debug", h->line.data, h->line.len, NULL);
-	buf_reset(&h->line);
+	if (r->line.len)
+		joblog_record(&r->j->log, "debug", r->line.data, r->line.len,
+		              NULL);
+	buf_reset(&r->line);
 }
 
 static void
-hostcmd_read(int fd, short events, void *arg)
+runner_read(int fd, short events, void *arg)
 {
-	struct hostcmd *h = arg;
+	struct runner *r = arg;
 	char chunk[4096];
 	(void)events;
 	ssize_t n = read(fd, chunk, sizeof chunk);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
-		hostcmd_log_line(h);
-		mux_remove_fd(h->j->mux, fd);
-		h->eof = true;
+		runner_line(r);
+		mux_remove_fd(r->j->mux, fd);
+		r->eof = true;
 		return;
 	}
+	if (r->keep)
+		buf_add(&r->out, chunk, (size_t)n);
 	for (ssize_t i = 0; i < n; i++) {
 		if (chunk[i] == '\n')
-			hostcmd_log_line(h);
+			runner_line(r);
 		else if (chunk[i] != '\r')
-			buf_addc(&h->line, chunk[i]);
+			buf_addc(&r->line, chunk[i]);
 	}
 }
 
 static bool
-hostcmd_done(void *arg)
+runner_done(void *arg)
 {
-	struct hostcmd *h = arg;
-	if (!h->exited && waitpid(h->pid, &h->status, WNOHANG) == h->pid)
-		h->exited = true;
-	if (h->j->cancel && *h->j->cancel)
+	struct runner *r = arg;
+	if (!r->exited && waitpid(r->pid, &r->status, WNOHANG) == r->pid)
+		r->exited = true;
+	if (r->cancelable && r->j->cancel && *r->j->cancel)
 		return true;
-	return h->eof && h->exited;
+	return r->eof && r->exited;
 }
 
 static void
-hostcmd_tick(void *arg)
+runner_tick(void *arg)
 {
 	(void)arg; /* wakes the loop to reap the child */
 }
 
+/* Runs CMD with /bin/sh -c inside the mux (every connection is still
+ * read meanwhile); its output is logged as debug lines and kept in OUT
+ * (without the last newline).  Returns its exit code (128 + signal), or
+ * -1 after a timeout or, when CANCELABLE, a cancel (job_fail done). */
 int
-host_command(struct action *a, const char *cmd, uint64_t deadline)
+host_run(struct action *a, const char *cmd, uint64_t deadline, bool cancelable,
+          struct buf *out)
 {
 	struct job *j = a->job;
 	job_logf(j, "debug", "Calling: '%s'", cmd);
@@ -101,48 +109,55 @@ host_command(struct action *a, const char *cmd, uint64_t deadline)
 	}
 	close(p[1]);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	struct hostcmd h = {.j = j, .fd = p[0], .pid = pid};
-	buf_init(&h.line);
-	mux_add_fd(j->mux, p[0], POLLIN, hostcmd_read, &h);
-	int rc = 0;
+	struct runner r = {.j = j, .pid = pid, .cancelable = cancelable,
+	                   .keep = out != NULL};
+	buf_init(&r.out);
+	buf_init(&r.line);
+	mux_add_fd(j->mux, p[0], POLLIN, runner_read, &r);
 	for (;;) {
-		/* A child's exit has no descriptor here: look every 20 ms. */
 		uint64_t tick = mux_now() + 20 * 1000 * 1000;
-		uint64_t t = mux_add_timer(j->mux, tick < deadline ? tick
-		                                                   : deadline,
-		                           hostcmd_tick, NULL);
-		int w = mux_wait(j->mux, hostcmd_done, &h,
-		                 tick < deadline ? tick : deadline);
+		uint64_t until = tick < deadline ? tick : deadline;
+		uint64_t t = mux_add_timer(j->mux, until, runner_tick, NULL);
+		int w = mux_wait(j->mux, runner_done, &r, until);
 		mux_cancel_timer(j->mux, t);
-		if (w == 0)
-			break;
-		if (mux_now() >= deadline)
+		if (w == 0 || mux_now() >= deadline)
 			break;
 	}
-	if (!h.eof)
+	if (!r.eof)
 		mux_remove_fd(j->mux, p[0]);
 	close(p[0]);
-	if (!h.exited) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, &h.status, 0);
-		hostcmd_log_line(&h);
-		buf_free(&h.line);
-		if (job_canceled(j))
+	kill(-pid, SIGKILL);
+	if (!r.exited)
+		waitpid(pid, &r.status, 0);
+	runner_line(&r);
+	buf_free(&r.line);
+	while (r.out.len && (r.out.data[r.out.len - 1] == '\n' ||
+	                     r.out.data[r.out.len - 1] == '\r'))
+		r.out.len--;
+	if (out) {
+		buf_add(out, r.out.data ? r.out.data : "", r.out.len);
+		buf_addc(out, '\0');
+		out->len--;
+	}
+	buf_free(&r.out);
+	if (!r.exited) {
+		if (cancelable && job_canceled(j))
 			return -1;
 		return action_timed_out(a);
 	}
-	/* The rest of the group (a daemon left behind) goes too. */
-	kill(-pid, SIGKILL);
-	hostcmd_log_line(&h);
-	buf_free(&h.line);
-	if (!WIFEXITED(h.status) || WEXITSTATUS(h.status) != 0) {
-		int code = WIFEXITED(h.status) ? WEXITSTATUS(h.status)
-		                               : 128 + WTERMSIG(h.status);
-		rc = job_fail(j, ERR_INFRASTRUCTURE,
-		              "%s command failed: '%s' (exit code %d)", a->name,
-		              cmd, code);
-	}
-	return rc;
+	return WIFEXITED(r.status) ? WEXITSTATUS(r.status)
+	                           : 128 + WTERMSIG(r.status);
+}
+
+int
+host_command(struct action *a, const char *cmd, uint64_t deadline)
+{
+	int code = host_run(a, cmd, deadline, true, NULL);
+	if (code <= 0)
+		return code;
+	return job_fail(a->job, ERR_INFRASTRUCTURE,
+	                "%s command failed: '%s' (exit code %d)", a->name, cmd,
+	                code);
 }
 
 int

@@ -118,25 +118,6 @@ ns_images(struct job *j, const char *ns)
 	return found;
 }
 
-static int
-mkdirs(const char *path)
-{
-	char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
-	free(p);
-	return rc;
-}
-
 /* ---- one download ---- */
 
 struct progress {
@@ -590,7 +571,7 @@ deploy_tmpfs(struct job *j, struct action *top)
 		}
 		char *dir = image_dir(j, top->ns, label);
 		char *path = image_path(j, top->ns, label, img);
-		if (rc == 0 && mkdirs(dir) < 0)
+		if (rc == 0 && mkdir_p(dir) < 0)
 			rc = job_fail(j, ERR_INFRASTRUCTURE,
 			              "Unable to create %s: %s", dir,
 			              strerror(errno));
@@ -870,18 +851,5 @@ boot_qemu(struct job *j, struct action *top)
 	action_end(&bq, rc);
 	if (rc < 0)
 		return -1;
-	if (!ymap_get(top->params, "prompts") &&
-	    !ymap_get(top->params, "auto_login"))
-		return 0;
-	if (auto_login(top, ns->conn, ns, true) < 0)
-		return -1;
-	if (expect_shell(top, ns->conn, ns) < 0)
-		return -1;
-	/* The overlay of a disk image (or of any guest), without
-	 * libguestfs: the guest fetches it, as LAVA's OverlayUnpack. */
-	if (ymap_get(top->params, "transfer_overlay") &&
-	    overlay_unpack(top, ns->conn, ns) < 0)
-		return -1;
-	ns->booted = true;
-	return export_env(top);
+	return boot_login(top, ns, true);
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "action-boot.h"
+#include "action-host.h"
 #include "job.h"
 #include "match.h"
 
@@ -154,139 +155,6 @@ ssh_prepare(struct job *j, struct action *a)
 	return 0;
 }
 
-/* ---- commands run on the dispatcher, their output kept ---- */
-
-struct runner {
-	struct job *j;
-	pid_t pid;
-	bool eof, exited;
-	bool cancelable; /* a cancel stops it (not the end-of-job cleanup) */
-	int status;
-	struct buf out, line;
-};
-
-static void
-runner_line(struct runner *r)
-{
-	if (r->line.len)
-		joblog_record(&r->j->log, "debug", r->line.data, r->line.len,
-		              NULL);
-	buf_reset(&r->line);
-}
-
-static void
-runner_read(int fd, short events, void *arg)
-{
-	struct runner *r = arg;
-	char chunk[4096];
-	(void)events;
-	ssize_t n = read(fd, chunk, sizeof chunk);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		runner_line(r);
-		mux_remove_fd(r->j->mux, fd);
-		r->eof = true;
-		return;
-	}
-	buf_add(&r->out, chunk, (size_t)n);
-	for (ssize_t i = 0; i < n; i++) {
-		if (chunk[i] == '\n')
-			runner_line(r);
-		else if (chunk[i] != '\r')
-			buf_addc(&r->line, chunk[i]);
-	}
-}
-
-static bool
-runner_done(void *arg)
-{
-	struct runner *r = arg;
-	if (!r->exited && waitpid(r->pid, &r->status, WNOHANG) == r->pid)
-		r->exited = true;
-	if (r->cancelable && r->j->cancel && *r->j->cancel)
-		return true;
-	return r->eof && r->exited;
-}
-
-static void
-runner_tick(void *arg)
-{
-	(void)arg; /* wakes the loop to reap the child */
-}
-
-/* Runs CMD with /bin/sh -c inside the mux (every connection is still
- * read meanwhile); its output is logged as debug lines and kept in OUT
- * (without the last newline).  Returns its exit code (128 + signal), or
- * -1 after a timeout or, when CANCELABLE, a cancel (job_fail done). */
-static int
-run_local(struct action *a, const char *cmd, uint64_t deadline, bool cancelable,
-          struct buf *out)
-{
-	struct job *j = a->job;
-	job_logf(j, "debug", "Calling: '%s'", cmd);
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return job_fail(j, ERR_INFRASTRUCTURE, "%s: pipe: %s", a->name,
-		                strerror(errno));
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return job_fail(j, ERR_INFRASTRUCTURE, "%s: fork: %s", a->name,
-		                strerror(errno));
-	}
-	if (pid == 0) {
-		setpgid(0, 0);
-		int null = open("/dev/null", O_RDONLY);
-		dup2(null, 0);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	fcntl(p[0], F_SETFL, O_NONBLOCK);
-	struct runner r = {.j = j, .pid = pid, .cancelable = cancelable};
-	buf_init(&r.out);
-	buf_init(&r.line);
-	mux_add_fd(j->mux, p[0], POLLIN, runner_read, &r);
-	for (;;) {
-		uint64_t tick = mux_now() + 20 * 1000 * 1000;
-		uint64_t until = tick < deadline ? tick : deadline;
-		uint64_t t = mux_add_timer(j->mux, until, runner_tick, NULL);
-		int w = mux_wait(j->mux, runner_done, &r, until);
-		mux_cancel_timer(j->mux, t);
-		if (w == 0 || mux_now() >= deadline)
-			break;
-	}
-	if (!r.eof)
-		mux_remove_fd(j->mux, p[0]);
-	close(p[0]);
-	kill(-pid, SIGKILL);
-	if (!r.exited)
-		waitpid(pid, &r.status, 0);
-	runner_line(&r);
-	buf_free(&r.line);
-	while (r.out.len && (r.out.data[r.out.len - 1] == '\n' ||
-	                     r.out.data[r.out.len - 1] == '\r'))
-		r.out.len--;
-	if (out) {
-		buf_add(out, r.out.data ? r.out.data : "", r.out.len);
-		buf_addc(out, '\0');
-		out->len--;
-	}
-	buf_free(&r.out);
-	if (!r.exited) {
-		if (cancelable && job_canceled(j))
-			return -1;
-		return action_timed_out(a);
-	}
-	return WIFEXITED(r.status) ? WEXITSTATUS(r.status)
-	                           : 128 + WTERMSIG(r.status);
-}
-
 /* The last line of OUT, for an error message. */
 static const char *
 last_line(const struct buf *out)
@@ -309,7 +177,7 @@ ssh_remote(struct action *a, const char *remote, uint64_t deadline,
 	overlay_shell_quote(&q, remote);
 	char *cmd = xasprintf("%s %s@%s %s", base, ssh_user(dev), dev->ssh.host,
 	                      q.data);
-	int rc = run_local(a, cmd, deadline, cancelable, out);
+	int rc = host_run(a, cmd, deadline, cancelable, out);
 	free(cmd);
 	buf_free(&q);
 	free(base);
@@ -565,7 +433,7 @@ scp_deploy(struct action *parent, struct job_ns *ns, struct job_ns *deploy)
 	overlay_shell_quote(&q, deploy->overlay_tgz);
 	char *cmd = xasprintf("%s %s %s@%s:%s", base, q.data, ssh_user(j->dev),
 	                      j->dev->ssh.host, st->tarball);
-	int code = run_local(&a, cmd, a.deadline_ns, true, &out);
+	int code = host_run(&a, cmd, a.deadline_ns, true, &out);
 	if (code > 0)
 		rc = job_fail(j, ERR_INFRASTRUCTURE,
 		              "Unable to copy overlay: %s (exit code %d)",

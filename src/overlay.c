@@ -333,25 +333,6 @@ overlay_layout(const struct overlay_spec *spec, struct overlay_layout *l,
 /* Files in the build directory. */
 
 static int
-mkdir_p(const char *path)
-{
-	char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
-	free(p);
-	return rc;
-}
-
-static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;

@@ -39,4 +39,7 @@ int write_all(int fd, const void *data, size_t len);
  * with EISDIR. */
 char *file_read(const char *path, size_t *len);
 
+/* mkdir -p: PATH and its missing parents (0755); -1 with errno. */
+int mkdir_p(const char *path);
+
 #endif
