@@ -31,63 +31,14 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-n=0
+. "$(cd "$(dirname "$0")" && pwd)/data/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-failed=0
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-# tap WHAT COMMAND...: one TAP line from a command's status; its output
-# is shown as comments when it fails.
-tap() {
-	what=$1
-	shift
-	if "$@" >"$tmp/tap.out" 2>&1; then
-		ok "$what"
-	else
-		nok "$what"
-		sed 's/^/# /' "$tmp/tap.out"
-	fi
-}
-
-# extract FILE: "definition<TAB>case<TAB>result" of every test case
-# (definition other than lava) and of the job record (lava, job), sorted.
-# FILE is a lava-run job log (records {"dt", "lvl", "msg"}; the "results"
-# ones count) or tether's results.yaml (one "- {...}" result map a line).
-extract() {
-	python3 - "$1" <<'EOF'
-import sys, yaml
-rows = []
-for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
-    line = line.strip()
-    if '"lvl": "' in line and '"lvl": "results"' not in line:
-        continue
-    if line.startswith("- "):
-        line = line[2:]
-    if not line.startswith("{"):
-        continue
-    r = yaml.safe_load(line)
-    if "lvl" in r:
-        r = r["msg"]
-    d, c = str(r.get("definition")), str(r.get("case"))
-    if d != "lava" or c == "job":
-        rows.append("%s\t%s\t%s" % (d, c, r.get("result")))
-for row in sorted(rows):
-    print(row)
-EOF
-}
 expected() { grep -v '^#' "$DATA/$1.expect"; }
-# same WANT-FILE GOT-FILE: equal, or the difference as comments.
-same() {
-	cmp -s "$1" "$2" && return 0
-	diff -u "$1" "$2"
-	return 1
-}
 
 # ------------------------------------------------ the stored expectations
 for job in sim-basic sim-2uart; do
 	if [ -f "$O/samples/$job.job.log" ]; then
-		extract "$O/samples/$job.job.log" >"$tmp/$job.lava" &&
+		cases "$O/samples/$job.job.log" >"$tmp/$job.lava" &&
 			expected "$job" >"$tmp/$job.want"
 		tap "data/oracle/$job.expect is what lava-run's job log says" \
 			same "$tmp/$job.lava" "$tmp/$job.want"
@@ -117,9 +68,6 @@ tap "the board's busybox root filesystem builds" \
 # UART1: a ser2net-like simdut.py on a free loopback port.  It writes its
 # pidfile once it listens; when the port was taken meanwhile it dies first
 # and another port is tried.
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 start_uart1() {
 	for try in 1 2 3 4 5; do
 		port=$(free_port)
@@ -318,7 +266,7 @@ run_job() { # JOB DEVICE [tick]
 	fi
 
 	expected "$job" >"$tmp/$job.want"
-	if [ -f "$out/results.yaml" ] && extract "$out/results.yaml" >"$tmp/$job.got" 2>&1; then
+	if [ -f "$out/results.yaml" ] && cases "$out/results.yaml" >"$tmp/$job.got" 2>&1; then
 		tap "$job: the test cases' (definition, case, result) and the job result are lava-run's" \
 			same "$tmp/$job.want" "$tmp/$job.got"
 	else

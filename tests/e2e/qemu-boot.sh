@@ -33,58 +33,11 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-tap() {
-	what=$1
-	shift
-	if "$@" >"$tmp/tap.out" 2>&1; then
-		ok "$what"
-	else
-		nok "$what"
-		sed 's/^/# /' "$tmp/tap.out"
-	fi
-}
-
-# extract FILE: "definition<TAB>case<TAB>result" of the test cases and the
-# job record, sorted, from a lava-run job log or tether's results.yaml.
-extract() {
-	python3 - "$1" <<'EOF'
-import sys, yaml
-rows = []
-for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
-    line = line.strip()
-    if '"lvl": "' in line and '"lvl": "results"' not in line:
-        continue
-    if line.startswith("- "):
-        line = line[2:]
-    if not line.startswith("{"):
-        continue
-    r = yaml.safe_load(line)
-    if "lvl" in r:
-        r = r["msg"]
-    d, c = str(r.get("definition")), str(r.get("case"))
-    if d != "lava" or c == "job":
-        rows.append("%s\t%s\t%s" % (d, c, r.get("result")))
-for row in sorted(rows):
-    print(row)
-EOF
-}
-same() {
-	cmp -s "$1" "$2" && return 0
-	diff -u "$1" "$2"
-	return 1
-}
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(cd "$(dirname "$0")" && pwd)/data/tap.sh"
 
 # The stored expectation is what lava-run's log says.
 if [ -f "$O/samples/qemu-tmpfs.job.log" ]; then
-	extract "$O/samples/qemu-tmpfs.job.log" >"$tmp/qemu-tmpfs.lava"
+	cases "$O/samples/qemu-tmpfs.job.log" >"$tmp/qemu-tmpfs.lava"
 	grep -v '^#' "$DATA/qemu-tmpfs.expect" >"$tmp/qemu-tmpfs.want"
 	tap "data/qemu/qemu-tmpfs.expect is what lava-run's job log says" \
 		same "$tmp/qemu-tmpfs.lava" "$tmp/qemu-tmpfs.want"
@@ -156,7 +109,7 @@ cat >"$tmp/2uart.want" <<'EOF'
 0_uart1	overlay-unpacked	pass
 lava	job	pass
 EOF
-extract "$out/results.yaml" >"$tmp/2uart.got" 2>&1
+cases "$out/results.yaml" >"$tmp/2uart.got" 2>&1
 tap "two serial ports: the test cases ran on ttyS1 with the overlay the guest fetched" \
 	same "$tmp/2uart.want" "$tmp/2uart.got"
 has() { # WHAT FILE: a line of FILE has WHAT
@@ -204,7 +157,7 @@ rc=$?
 if [ $rc = 0 ]; then ok "qemu-tmpfs: the job passes"; else
 	nok "qemu-tmpfs: the job passes (exit $rc)"
 	tail -40 "$tmp/tmpfs.stdout" | sed 's/^/# /'; fi
-extract "$out/results.yaml" >"$tmp/qemu-tmpfs.got" 2>&1
+cases "$out/results.yaml" >"$tmp/qemu-tmpfs.got" 2>&1
 tap "qemu-tmpfs: the same test cases and job result as lava-run" \
 	same "$tmp/qemu-tmpfs.want" "$tmp/qemu-tmpfs.got"
 [ "$failed" = 0 ]

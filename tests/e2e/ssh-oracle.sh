@@ -17,53 +17,9 @@ TEMPLATES=$SHARED/corpus/lava/device-types
 
 tap "sshd on 127.0.0.1:$PORT" sshd_start
 
-# extract FILE: "definition<TAB>case<TAB>result" of the test cases and of
-# the job record, sorted; FILE is lava-run's job log or results.yaml.
-extract() {
-	python3 - "$1" <<'EOF'
-import sys, yaml
-rows = []
-for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
-    line = line.strip()
-    if '"lvl": "' in line and '"lvl": "results"' not in line:
-        continue
-    if line.startswith("- "):
-        line = line[2:]
-    try:
-        r = yaml.load(line, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
-        continue
-    if isinstance(r, dict) and "msg" in r and "lvl" in r:
-        r = r["msg"]
-    if not isinstance(r, dict) or "definition" not in r:
-        continue
-    if r["definition"] != "lava" or r.get("case") == "job":
-        rows.append("%s\t%s\t%s" % (r["definition"], r["case"], r["result"]))
-for row in sorted(rows):
-    print(row)
-EOF
-}
-# lava_actions FILE: "case<TAB>level<TAB>result" of the lava records of
-# actions (not the test runs, not the job), in the order logged.
-lava_actions() {
-	python3 - "$1" <<'EOF'
-import sys, yaml
-for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
-    line = line.strip()
-    if '"lvl": "' in line and '"lvl": "results"' not in line:
-        continue
-    if line.startswith("- "):
-        line = line[2:]
-    try:
-        r = yaml.load(line, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
-        continue
-    if isinstance(r, dict) and "msg" in r and "lvl" in r:
-        r = r["msg"]
-    if isinstance(r, dict) and r.get("definition") == "lava" and "level" in r:
-        print("%s\t%s\t%s" % (r["case"], r["level"], r["result"]))
-EOF
-}
+E_RESULTS=$TOP/tests/e2e/data/results.py
+extract() { python3 "$E_RESULTS" cases "$1"; }
+lava_actions() { python3 "$E_RESULTS" actions "$1"; }
 # tree FILE: "level name" of every action started, as the log says it.
 tree() {
 	sed -n 's/.*"msg": "start: \([0-9.]*\) \([a-z-]*\) .*/\1 \2/p' "$1"
