@@ -271,8 +271,10 @@ CONNECT="$W/retry-board $H" device "$W/retry.dev" "$H"
 run retry "$W/retry.dev" "$W/retry.job"
 check "failure_retry: 2: a board dropping at the first login, the boot retried, job pass" retry \
 	'rc|0' 'job|pass' 'row|0_smoke|a|pass' 'row|lava|login-action|fail' \
-	"log|^minimal-boot failed: 1 of 2 attempts\\. '.*Connection closed" \
-	'log|^Retrying: 2 minimal-boot \(timeout 00:00:[0-9]{2}\)$' \
+	"log|^auto-login-action failed: 1 of 2 attempts\\. 'Connection closed: connection 'uart0' " \
+	'log|^Retrying: 2\.2 auto-login-action \(timeout 00:00:10\)$' \
+	"log|^minimal-boot failed: 1 of 2 attempts\\. 'Connection closed: connection 'uart0' " \
+	'log|^Retrying: 2 minimal-boot \(timeout 00:00:20\)$' \
 	'logn|2|Connecting to device using' 'order|^Retrying: 2 minimal-boot|^start: 2.1 connect-device'
 tap "failure_retry: the first board dropped after $DROP bytes" test -e "$W/retry-first"
 
