@@ -137,8 +137,11 @@ job_conn_open(struct job *j, struct action *a, const char *name,
 	j->opened[j->nopened++] = xstrdup(name);
 	char *logname = seen ? xasprintf("%s.%d", name, seen + 1)
 	                     : xstrdup(name);
-	if (rawlog_open(&c->raw, j->outdir, logname) == 0)
+	if (rawlog_open(&c->raw, j->outdir, logname) == 0) {
 		c->raw_open = true;
+		/* The job's secrets never reach a log, the raw ones either. */
+		rawlog_set_masks(&c->raw, &j->log.masks, &j->log.nmasks);
+	}
 	else
 		job_logf(j, "warning", "cannot write %s/%s.log: %s", j->outdir,
 		         logname, strerror(errno));

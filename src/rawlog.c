@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -23,6 +24,10 @@ int
 rawlog_open(struct rawlog *log, const char *dir, const char *name)
 {
 	log->offset = 0;
+	log->masks = NULL;
+	log->nmasks = NULL;
+	log->hold = NULL;
+	log->nhold = 0;
 	log->fd = open_in(dir, name, ".log");
 	log->times_fd = open_in(dir, name, ".times");
 	if (log->fd < 0 || log->times_fd < 0) {
@@ -32,9 +37,36 @@ rawlog_open(struct rawlog *log, const char *dir, const char *name)
 	return 0;
 }
 
+static void
+rawlog_put(struct rawlog *log, uint64_t wall_ns, const char *data, size_t len)
+{
+	if (len == 0)
+		return;
+	char line[64];
+	int n = snprintf(line, sizeof line, "%llu %llu.%09llu\n",
+			 (unsigned long long)log->offset,
+			 (unsigned long long)(wall_ns / 1000000000ULL),
+			 (unsigned long long)(wall_ns % 1000000000ULL));
+	write_all(log->fd, data, len);
+	write_all(log->times_fd, line, (size_t)n);
+	log->offset += len;
+}
+
+void
+rawlog_set_masks(struct rawlog *log, char ***masks, const size_t *nmasks)
+{
+	log->masks = masks;
+	log->nmasks = nmasks;
+}
+
 void
 rawlog_close(struct rawlog *log)
 {
+	if (log->fd >= 0 && log->nhold)
+		rawlog_put(log, log->hold_ns, log->hold, log->nhold);
+	free(log->hold);
+	log->hold = NULL;
+	log->nhold = 0;
 	if (log->fd >= 0)
 		close(log->fd);
 	if (log->times_fd >= 0)
@@ -48,12 +80,47 @@ rawlog_write(struct rawlog *log, uint64_t wall_ns, const char *data,
 {
 	if (log->fd < 0)
 		return;
-	char line[64];
-	int n = snprintf(line, sizeof line, "%llu %llu.%09llu\n",
-			 (unsigned long long)log->offset,
-			 (unsigned long long)(wall_ns / 1000000000ULL),
-			 (unsigned long long)(wall_ns % 1000000000ULL));
-	write_all(log->fd, data, len);
-	write_all(log->times_fd, line, (size_t)n);
-	log->offset += len;
+	size_t nm = log->nmasks ? *log->nmasks : 0;
+	if (nm == 0 && log->nhold == 0) {
+		rawlog_put(log, wall_ns, data, len);
+		return;
+	}
+	/* What was held, then the new bytes: every secret in them starred,
+	 * then a tail that could still begin one held back. */
+	size_t n = log->nhold + len;
+	char *all = xmalloc(n ? n : 1);
+	if (log->nhold)
+		memcpy(all, log->hold, log->nhold);
+	memcpy(all + log->nhold, data, len);
+	uint64_t ns = log->nhold ? log->hold_ns : wall_ns;
+	free(log->hold);
+	log->hold = NULL;
+	log->nhold = 0;
+	size_t keep = n;
+	for (size_t i = 0; i < nm; i++) {
+		const char *m = (*log->masks)[i];
+		size_t ml = strlen(m);
+		if (ml == 0)
+			continue;
+		for (char *p = all; (p = memmem(p, n - (size_t)(p - all), m,
+		                                 ml)) != NULL;
+		     p += ml)
+			memset(p, '*', ml);
+		/* The earliest start of a proper prefix of M at the end. */
+		size_t from = n >= ml ? n - ml + 1 : 0;
+		for (size_t k = from; k < n; k++)
+			if (memcmp(all + k, m, n - k) == 0) {
+				if (k < keep)
+					keep = k;
+				break;
+			}
+	}
+	rawlog_put(log, ns, all, keep);
+	if (keep < n) {
+		log->hold = xmalloc(n - keep);
+		memcpy(log->hold, all + keep, n - keep);
+		log->nhold = n - keep;
+		log->hold_ns = wall_ns;
+	}
+	free(all);
 }

@@ -32,6 +32,26 @@ check "inline definition: cases, measurement, the run's record, job pass, exit 0
 	'log|^Job finished correctly$' 'file|uart0.log|<LAVA_TEST_RUNNER EXIT>'
 tap "inline: no board left behind" no_boards "$H"
 
+# ---- secrets -----------------------------------------------------------------
+# The job's secrets reach the device (the overlay's secrets file); a test
+# that prints them leaves "[MASKED]" in the job log and stars in the raw
+# log: no output file holds the value.
+H=${TAG}secret
+device "$W/secret.dev" "$H"
+{
+	header secret | sed 's/^actions:$/secrets: {TOKEN: not-for-logs-81723}\nactions:/'
+	boot "$H"
+	echo "- test:"
+	echo "    definitions:"
+	inline smoke "cat $W/lava-$H-1/secrets" 'lava-test-case a --shell true'
+} >"$W/secret.job"
+run secret "$W/secret.dev" "$W/secret.job"
+check "secrets: printed by the test, masked in the job log" secret \
+	'rc|0' 'job|pass' 'row|0_smoke|a|pass' 'log|^TOKEN=\[MASKED\]$' \
+	'file|uart0.log|TOKEN=\*{18}'
+tap "secrets: no output file holds the value" \
+	sh -c "! grep -r -l not-for-logs-81723 '$W/secret'"
+
 # ---- namespaces, connection-namespace, feedback ---------------------------
 # UART0 boots and logs in (namespace board) and keeps printing kernel
 # messages; UART1 is a new connection (namespace second); the test of
