@@ -57,25 +57,8 @@ ok "the test guest is built (cached in $GUEST)"
 
 # ------------------------------------------------ 1. two serial ports
 # The kernel over HTTP: a server of our own on a free loopback port.
-start_http() {
-	for try in 1 2 3 4 5; do
-		port=$(free_port)
-		python3 -m http.server --bind 127.0.0.1 --directory "$GUEST" "$port" \
-			>"$tmp/http.log" 2>&1 &
-		http_pid=$!
-		for i in $(seq 50); do
-			python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port)))" \
-				2>/dev/null && { http_port=$port; return 0; }
-			kill -0 "$http_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill "$http_pid" 2>/dev/null
-		http_pid=
-	done
-	return 1
-}
 http_port=
-tap "an HTTP server for the kernel" start_http
+tap "an HTTP server for the kernel" http_serve "$GUEST" "$tmp/http.log"
 uart1_port=$(free_port)
 sha=$(sha256sum "$GUEST/initramfs.cpio.gz" | cut -d' ' -f1)
 sed -e "s#@GUEST@#$GUEST#g" -e "s#@HTTP@#127.0.0.1:$http_port#g" \

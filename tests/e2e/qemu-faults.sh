@@ -19,13 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$(cd "$(dirname "$0")" && pwd)/data/tap.sh"
 
 # The images: a "kernel" (QEMU never reads it here), an xz image cut short.
 mkdir -p "$tmp/www"
@@ -33,25 +27,8 @@ head -c 300000 /dev/urandom >"$tmp/www/vmlinuz"
 head -c 400000 /dev/urandom | xz -1 >"$tmp/full.xz"
 head -c 20000 "$tmp/full.xz" >"$tmp/www/rootfs.img.xz"
 
-start_http() {
-	for try in 1 2 3 4 5; do
-		port=$(free_port)
-		python3 -m http.server --bind 127.0.0.1 --directory "$tmp/www" "$port" \
-			>"$tmp/http.log" 2>&1 &
-		http_pid=$!
-		for i in $(seq 50); do
-			python3 -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$port)))" \
-				2>/dev/null && { http_port=$port; return 0; }
-			kill -0 "$http_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill "$http_pid" 2>/dev/null
-		http_pid=
-	done
-	return 1
-}
 http_port=
-if start_http; then ok "an HTTP server for the images"; else nok "an HTTP server for the images"; fi
+if http_serve "$tmp/www" "$tmp/http.log"; then ok "an HTTP server for the images"; else nok "an HTTP server for the images"; fi
 dead_port=$(free_port)
 
 cat >"$tmp/qemu.jinja2" <<'EOF'

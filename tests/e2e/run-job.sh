@@ -158,15 +158,9 @@ run:
   - lava-test-case from-url --result pass
 EOF
 tar -C "$W/www" -czf "$W/www/defs.tar.gz" defs
-HP=$(free_port)
-python3 -m http.server "$HP" --bind 127.0.0.1 --directory "$W/www" \
-	>"$W/http.log" 2>&1 &
-BG="$BG $!"
-i=0
-while [ $i -lt 50 ] && ! python3 -c "import socket; socket.create_connection(('127.0.0.1', $HP))" 2>/dev/null; do
-	sleep 0.1
-	i=$((i + 1))
-done
+http_serve "$W/www" "$W/http.log"
+HP=$http_port
+BG="$BG $http_pid"
 H=${TAG}url
 device "$W/url.dev" "$H"
 {

@@ -39,6 +39,7 @@ export TETHER_SHARE_DIR
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+. "$(cd "$(dirname "$0")" && pwd)/data/http.sh"
 
 # device FILE HOST [TETHER-SIM OPTION]...: a rendered device, the board
 # on UART0.  $UART1 (a TCP port) adds uart1 over telnet, $CONNECT
