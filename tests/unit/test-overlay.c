@@ -94,27 +94,8 @@ share_dir(void)
 	return xasprintf("%s/share/lava-test-shell", top ? top : ".");
 }
 
-static char *tmpdir;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	tmpdir = xstrdup("/tmp/test-overlay-XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(tmpdir);
-	return 0;
-}
+#define TMPDIR_PREFIX "/tmp/test-overlay-"
+#include "tmpdir.h"
 
 static void
 sh(const char *fmt, ...)

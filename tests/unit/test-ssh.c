@@ -71,27 +71,8 @@ test_mask(void **state)
 	free(text);
 }
 
-static char *tmpdir;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	tmpdir = xstrdup("/tmp/test-ssh-XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(tmpdir);
-	return 0;
-}
+#define TMPDIR_PREFIX "/tmp/test-ssh-"
+#include "tmpdir.h"
 
 static void
 put(const char *name, const char *text)
