@@ -429,13 +429,8 @@ int
 shell_run(struct action *a, struct conn *c, struct job_ns *ns,
           const char *cmd)
 {
-	struct strv s = {0};
-	strv_add_prompts(&s, ns);
-	job_sendline(a->job, c, cmd, boot_delay(a->job));
-	int rc = job_expect(a, c, (const char *const *)s.v, s.n,
-	                    action_conn_deadline(a), NULL, NULL);
-	strv_free(&s);
-	return rc < 0 ? -1 : 0;
+	return job_shell_run(a, c, ns->prompts, ns->nprompts, cmd,
+	                     boot_delay(a->job));
 }
 
 static int

@@ -262,13 +262,6 @@ deploy_ssh(struct job *j, struct action *top)
 
 /* ---- boot method: ssh ---- */
 
-static bool
-never(void *arg)
-{
-	struct job *j = arg;
-	return j->cancel && *j->cancel;
-}
-
 /* What ssh may say instead of a prompt: the ones after REFUSED end the
  * attempt for good. */
 static const char *const ssh_failures[] = {
@@ -374,7 +367,7 @@ ssh_connect(struct action *a, struct job_ns *ns)
 		    "%s: %s port %lld refused the connection, trying again "
 		    "in 1 s (attempt %d)",
 		    a->name, dev->ssh.host, dev->ssh.port, attempt);
-		mux_wait(j->mux, never, j, mux_now() + SSH_RETRY_NS);
+		job_pause(j, SSH_RETRY_NS);
 		if (job_canceled(j))
 			goto out;
 	}

@@ -481,17 +481,9 @@ block_stage(struct job *j, const struct ynode *block, const char *ns)
 	return stage;
 }
 
-static int
-send_and_prompt(struct action *a, struct conn *c, struct job_ns *cns,
-                const char *cmd, unsigned delay)
-{
-	job_sendline(a->job, c, cmd, delay);
-	return job_expect(a, c, (const char *const *)cns->prompts,
-	                  cns->nprompts, action_conn_deadline(a), NULL, NULL);
-}
-
-static int
-lava_test_shell(struct job *j, struct action *parent)
+/* lava-test-retry's one child, lava-test-shell. */
+int
+test_shell(struct job *j, struct action *parent)
 {
 	struct action a;
 	action_begin(&a, j, parent, "lava-test-shell", NULL, NULL, 0);
@@ -534,11 +526,12 @@ lava_test_shell(struct job *j, struct action *parent)
 	                     : 0;
 	unsigned stage = block_stage(j, parent->params, a.ns);
 	const char *rd = deploy->layout.results_dir;
-	int rc = send_and_prompt(&a, c, cns, "#", delay);
+	int rc = job_shell_run(&a, c, cns->prompts, cns->nprompts, "#", delay);
 	char *cmd;
 	job_logf(j, "debug", "Using %s", rd);
 	if (rc >= 0)
-		rc = send_and_prompt(&a, c, cns, "export SHELL=/bin/sh", delay);
+		rc = job_shell_run(&a, c, cns->prompts, cns->nprompts,
+		                   "export SHELL=/bin/sh", delay);
 	if (rc >= 0) {
 		cmd = xasprintf(". %s/environment", rd);
 		rc = job_shell_checked(&a, c, cns->prompts, cns->nprompts, cmd,
@@ -629,10 +622,4 @@ lava_test_shell(struct job *j, struct action *parent)
 	free(sh.starttc);
 	free(sh.endtc);
 	return action_end(&a, rc);
-}
-
-int
-test_shell(struct job *j, struct action *top)
-{
-	return lava_test_shell(j, top);
 }

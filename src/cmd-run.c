@@ -144,19 +144,13 @@ load_dispatcher(const char *file, struct dispatcher_cfg *cfg, FILE *err)
 }
 
 /* -D key=value: a template variable, as for tether device render. */
-static int
+static void
 add_define(struct tmpl_env *env, const char *val)
 {
-	const char *eq = strchr(val, '=');
-	if (eq == NULL || eq == val) {
-		fprintf(stderr, "tether run: -D needs key=value, got '%s'\n",
-		        val);
-		return -1;
-	}
+	const char *eq = strchr(val, '='); /* checked with the options */
 	char *key = xstrndup(val, (size_t)(eq - val));
 	tmpl_env_set_var(env, key, tval_new_str(env, eq + 1, strlen(eq + 1)));
 	free(key);
-	return 0;
 }
 
 /* A job that could not start still leaves its result behind. */

@@ -167,11 +167,18 @@ action_conn_deadline(const struct action *a)
 	return d < a->deadline_ns ? d : a->deadline_ns;
 }
 
+/* A wait's end condition: only a signal to stop ends it early. */
 static bool
 cancel_check(void *arg)
 {
 	struct job *j = arg;
 	return j->cancel && *j->cancel;
+}
+
+void
+job_pause(struct job *j, uint64_t ns)
+{
+	mux_wait(j->mux, cancel_check, j, mux_now() + ns);
 }
 
 int
@@ -260,6 +267,16 @@ job_shell_checked(struct action *a, struct conn *c, char *const *prompts,
 		                line, digits);
 	rc = job_expect(a, c, (const char *const *)prompts, nprompts,
 	                action_conn_deadline(a), NULL, NULL);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+job_shell_run(struct action *a, struct conn *c, char *const *prompts,
+              size_t nprompts, const char *line, unsigned delay_ms)
+{
+	job_sendline(a->job, c, line, delay_ms);
+	int rc = job_expect(a, c, (const char *const *)prompts, nprompts,
+	                    action_conn_deadline(a), NULL, NULL);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -564,8 +581,9 @@ block_classify(const char *key, const struct ynode *params, struct block *b,
 
 /* The retries of a block: failure_retry, or repeat, or the device's
  * failure_retry constant. */
-static int
-block_retries(struct job *j, const struct ynode *params, bool *repeat)
+int
+action_failure_retries(struct job *j, const struct ynode *params,
+                       bool *repeat)
 {
 	const struct ynode *fr = ymap_get(params, "failure_retry");
 	const struct ynode *rp = ymap_get(params, "repeat");
@@ -581,12 +599,6 @@ block_retries(struct job *j, const struct ynode *params, bool *repeat)
 	if (c && c->kind == YN_INT && c->v.i > 1)
 		return (int)c->v.i;
 	return 1;
-}
-
-static bool
-never(void *arg)
-{
-	return cancel_check(arg);
 }
 
 int
@@ -616,8 +628,7 @@ action_retry(struct action *a, bool repeat, int (*fn)(struct action *, void *),
 			break;
 		if (mux_now() + (uint64_t)interval * NS_PER_S >= limit)
 			break;
-		mux_wait(j->mux, never, j,
-		         mux_now() + (uint64_t)interval * NS_PER_S);
+		job_pause(j, (uint64_t)interval * NS_PER_S);
 		if (job_canceled(j))
 			break;
 		job_clear_error(j);
@@ -635,13 +646,6 @@ action_retry(struct action *a, bool repeat, int (*fn)(struct action *, void *),
 	return rc;
 }
 
-int
-action_failure_retries(struct job *j, const struct ynode *params,
-                       bool *repeat)
-{
-	return block_retries(j, params, repeat);
-}
-
 static int
 block_attempt(struct action *top, void *arg)
 {
@@ -657,7 +661,7 @@ block_run(struct job *j, const struct block *b)
 	const char *ns = job_block_ns(b->params);
 	action_begin(&top, j, NULL, b->name, ns, b->params, 0);
 	bool repeat;
-	top.max_retries = block_retries(j, b->params, &repeat);
+	top.max_retries = action_failure_retries(j, b->params, &repeat);
 	int rc = action_retry(&top, repeat, block_attempt, (void *)b);
 	return action_end(&top, rc);
 }
@@ -680,7 +684,7 @@ finalize_listen(struct job *j, struct job_ns *ns)
 		uint64_t seen = stream_end(&ns->conn->stream);
 		if (ns->conn->eof || mux_now() >= until)
 			break;
-		mux_wait(j->mux, never, j, mux_now() + FEEDBACK_QUIET_NS);
+		job_pause(j, FEEDBACK_QUIET_NS);
 		if (stream_end(&ns->conn->stream) == seen)
 			break;
 	}
@@ -705,7 +709,6 @@ power_off(struct job *j, struct action *parent)
 	struct action a;
 	action_begin(&a, j, parent, "power-off", NULL, NULL, 10);
 	struct rval *extra = rval_map();
-	int rc = 0;
 	if (j->dev && j->dev->power[POWER_OFF]) {
 		/* A failing power-off is reported, not fatal: the cleanup
 		 * goes on, as LAVA's does. */
@@ -718,7 +721,7 @@ power_off(struct job *j, struct action *parent)
 	}
 	rval_put(extra, "status", rval_str("success"));
 	a.extra = extra;
-	action_end(&a, rc);
+	action_end(&a, 0);
 }
 
 static void

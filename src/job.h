@@ -141,6 +141,9 @@ int action_timed_out(struct action *a);
 /* The deadline of a wait on a connection inside A: the connection
  * timeout, never past A's deadline. */
 uint64_t action_conn_deadline(const struct action *a);
+/* Lets NS nanoseconds pass, every connection read meanwhile; a signal
+ * to stop ends it early. */
+void job_pause(struct job *j, uint64_t ns);
 /* True once the job was asked to stop (fails the job as canceled). */
 bool job_canceled(struct job *j);
 
@@ -177,6 +180,9 @@ int job_expect_soft(struct action *a, struct conn *c,
                     const char *const *patterns, size_t n, uint64_t deadline,
                     struct match *mt, struct matcher **keep);
 
+/* Sends LINE, then waits for one of PROMPTS.  0 or -1. */
+int job_shell_run(struct action *a, struct conn *c, char *const *prompts,
+                  size_t nprompts, const char *line, unsigned delay_ms);
 /* LAVA's sendline(check=True): LINE, then its exit status printed as a
  * RETRUNCODE signal; not 0 is a JobError "'LINE' failed with return
  * code N!".  Then waits for one of PROMPTS.  0 or -1. */

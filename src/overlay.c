@@ -1315,6 +1315,7 @@ struct tar_entry {
 	char *path;
 	const struct vfile *v; /* NULL: on disk, under tmp */
 	bool implied;          /* a directory only its files name */
+	bool dir;
 };
 
 /* Path order with '/' first, so that a directory's entries follow it
@@ -1340,10 +1341,10 @@ struct tar_list {
 
 static void
 tar_add(struct tar_list *t, const char *path, const struct vfile *v,
-        bool implied)
+        bool implied, bool dir)
 {
 	t->e = xreallocarray(t->e, t->n + 1, sizeof *t->e);
-	t->e[t->n++] = (struct tar_entry){xstrdup(path), v, implied};
+	t->e[t->n++] = (struct tar_entry){xstrdup(path), v, implied, dir};
 }
 
 /* Every file under the build directory (what git and url brought). */
@@ -1352,28 +1353,31 @@ walk_disk(struct tar_list *t, const char *base, const char *rel)
 {
 	char *path = *rel ? xasprintf("%s/%s", base, rel) : xstrdup(base);
 	struct dirent **ents;
-	int n = scandir(path, &ents, NULL, name_cmp), rc = 0;
-	free(path);
-	if (n < 0)
-		return -1;
+	int n = scandir(path, &ents, NULL, name_cmp), rc = n < 0 ? -1 : 0;
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 		if (rc == 0 && strcmp(name, ".") != 0 &&
 		    strcmp(name, "..") != 0) {
 			char *r = *rel ? xasprintf("%s/%s", rel, name)
 			               : xstrdup(name);
-			tar_add(t, r, NULL, false);
-			if (ents[i]->d_type == DT_DIR ||
-			    ents[i]->d_type == DT_UNKNOWN)
-				rc = walk_disk(t, base, r) < 0 &&
-				             ents[i]->d_type == DT_DIR
-				         ? -1
-				         : 0;
+			bool dir = ents[i]->d_type == DT_DIR;
+			if (ents[i]->d_type == DT_UNKNOWN) {
+				struct stat st;
+				char *full = xasprintf("%s/%s", path, name);
+				dir = lstat(full, &st) == 0 &&
+				      S_ISDIR(st.st_mode);
+				free(full);
+			}
+			tar_add(t, r, NULL, false, dir);
+			if (dir)
+				rc = walk_disk(t, base, r);
 			free(r);
 		}
 		free(ents[i]);
 	}
-	free(ents);
+	if (n >= 0)
+		free(ents);
+	free(path);
 	return rc;
 }
 
@@ -1387,12 +1391,11 @@ tar_write(struct archive *a, struct build *bd, const struct tar_entry *te,
 	size_t len = 0;
 	int rc = 0;
 	if (te->v || te->implied) {
-		bool dir = te->implied || te->v->data == NULL;
-		archive_entry_set_filetype(e, dir ? AE_IFDIR : AE_IFREG);
+		archive_entry_set_filetype(e, te->dir ? AE_IFDIR : AE_IFREG);
 		archive_entry_set_perm(e, te->implied ? 0755 : te->v->mode);
-		archive_entry_set_size(e, dir ? 0 : (la_int64_t)te->v->len);
+		archive_entry_set_size(e, te->dir ? 0 : (la_int64_t)te->v->len);
 		archive_entry_set_mtime(e, now, 0);
-		if (!dir) {
+		if (!te->dir) {
 			body = te->v->data;
 			len = te->v->len;
 		}
@@ -1443,14 +1446,15 @@ pack_all(struct archive *a, struct build *bd, const char *top)
 	struct tar_list t = {0};
 	int rc = walk_disk(&t, bd->tmp, "");
 	for (size_t i = 0; i < bd->nvf; i++)
-		tar_add(&t, bd->vf[i].path, &bd->vf[i], false);
+		tar_add(&t, bd->vf[i].path, &bd->vf[i], false,
+		        bd->vf[i].data == NULL);
 	/* Each memory file's directories, when nothing else names them. */
 	size_t nreal = t.n;
 	for (size_t i = 0; i < nreal; i++) {
 		char *p = xstrdup(t.e[i].path);
 		for (char *s = strrchr(p, '/'); s; s = strrchr(p, '/')) {
 			*s = '\0';
-			tar_add(&t, p, NULL, true);
+			tar_add(&t, p, NULL, true, true);
 		}
 		free(p);
 	}
@@ -1468,14 +1472,7 @@ pack_all(struct archive *a, struct build *bd, const char *top)
 				best = i;
 		}
 		const struct tar_entry *te = &t.e[best];
-		bool dir = te->implied || (te->v && te->v->data == NULL);
-		if (!dir && te->v == NULL) {
-			struct stat st;
-			char *full = xasprintf("%s/%s", bd->tmp, te->path);
-			dir = lstat(full, &st) == 0 && S_ISDIR(st.st_mode);
-			free(full);
-		}
-		if (dir && above(te->path, top))
+		if (te->dir && above(te->path, top))
 			continue;
 		rc = tar_write(a, bd, te, now);
 	}
