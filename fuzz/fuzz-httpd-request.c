@@ -1,11 +1,12 @@
 /* fuzz-httpd-request.c: libFuzzer target for the HTTP request parser.
  *
  * The input is what a client sent.  The status must be one the server
- * knows how to answer; an accepted request must name a path that cannot
- * leave the root (no "..", ".", empty segments or leading '/'); and since
- * the server parses again after every read, every prefix of the input
- * must either ask for more bytes or say exactly what the whole input
- * says.  Run with -max_len=20000 to reach the size limits. */
+ * knows how to answer; an accepted request must name a normalized path
+ * (no "..", ".", empty segments or leading '/': the server looks it up
+ * whole among the files it publishes); and since the server parses
+ * again after every read, every prefix of the input must either ask for
+ * more bytes or say exactly what the whole input says.  Run with
+ * -max_len=20000 to reach the size limits. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -7,12 +7,11 @@
 #include <string.h>
 
 #include "action-boot.h"
-#include "action-host.h"
+#include "host.h"
 #include "httpd.h"
 #include "job.h"
 #include "match.h"
 
-#define NS_PER_S 1000000000ULL
 /* Without a match for this long, a newline is sent to get a prompt
  * printed again (LAVA's forced prompt: kernel logs may hide it). */
 #define FORCE_PROMPT_NS (10ULL * NS_PER_S)
@@ -20,48 +19,36 @@
 #define LOGIN_INCORRECT "Login incorrect"
 #define LOGIN_TIMED_OUT "Login timed out"
 
-/* The kernel's messages LAVA watches for during boot: the pattern that
- * starts one, what kind it is, and whether the boot cannot go on. */
+/* The kernel's messages LAVA watches for during boot (its
+ * KERNEL_MESSAGES, in its order: ties go to the first): what starts one,
+ * what ends it, its kind, whether the boot cannot go on, and LAVA's
+ * JobError when its end never comes. */
 static const struct kernel_message {
 	const char *start;
+	const char *end;
 	const char *kind; /* NULL: told by the text */
 	bool fatal;
+	const char *timeout; /* NULL: "wait for prompt timed out" */
 } kernel_messages[] = {
-	{"-\\[ cut here \\]", NULL, false},
-	{"Unhandled fault", "fault", false},
-	{"BUG: KCSAN:", "kcsan", false},
-	{"BUG: KASAN:", "kasan", false},
-	{"BUG: KFENCE:", "kfence", false},
-	{"Oops(?: -|:)", "oops", false},
-	{"WARNING:", "warning", false},
-	{"(kernel BUG at|BUG:)", "bug", false},
-	{"invalid opcode:", "invalid opcode", false},
-	{"Kernel panic - not syncing", "panic", true},
+    {"-\\[ cut here \\]", "-+\\[ end trace \\w* \\]-+[^\\n]*\\r", NULL, false,
+     NULL},
+    {"Unhandled fault", "\\r", "fault", false, NULL},
+    {"BUG: KCSAN:", "=+\\r", "kcsan", false, NULL},
+    {"BUG: KASAN:", "=+\\r", "kasan", false, NULL},
+    {"BUG: KFENCE:", "=+\\r", "kfence", false, NULL},
+    {"Oops(?: -|:)", "\\r", "oops", false, NULL},
+    {"WARNING:", "end trace[^\\r]*\\r", "warning", false, NULL},
+    {"(kernel BUG at|BUG:)", "\\r", "bug", false, NULL},
+    {"invalid opcode:", "\\r", "invalid opcode", false, NULL},
+    {"Kernel panic - not syncing", "end Kernel panic[^\\r]*\\r", "panic", true,
+     "Kernel panic - not syncing"},
+    {"U-Boot SPL 20[0-9][0-9]", "\\r", "DUT_has_reset", true, NULL},
 };
 #define NKERNEL (sizeof kernel_messages / sizeof kernel_messages[0])
-
-/* A list of strings being put together for one wait. */
-struct strv {
-	char **v;
-	size_t n;
-};
-
-static void
-strv_add(struct strv *s, const char *str)
-{
-	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
-	s->v[s->n++] = xstrdup(str);
-}
-
-static void
-strv_free(struct strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
+/* A message is kept up to this long; the rest is read but dropped. */
+#define KMSG_MAX (1u << 20)
+/* The longest piece of a line read at a time while a message lasts. */
+#define KMSG_PIECE "4096"
 
 /* "['a', 'b']", as LAVA logs its prompt lists. */
 static char *
@@ -134,95 +121,325 @@ wait_forced(struct action *a, struct conn *c, const struct strv *s,
 	}
 }
 
-/* LAVA's check of the kernel messages until a prompt of S (after the
- * kernel patterns) matches: returns its index in S, or -1. */
+/* One pattern for every kernel message's start, matched from the start
+ * of its line (or of the search), since LAVA records the message from
+ * there: the lazy prefix makes the earliest start win, then the first
+ * in the table, as pexpect does; group kN names the message. */
+static char *
+kernel_start_pattern(void)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_adds(&b, "(?:\\A|(?<=\\n))[^\\n]*?(?:");
+	for (size_t i = 0; i < NKERNEL; i++)
+		buf_printf(&b, "%s(?P<k%zu>%s)", i ? "|" : "", i,
+		           kernel_messages[i].start);
+	buf_addc(&b, ')');
+	return buf_steal(&b);
+}
+
+/* The prompt of P (N of them) that starts first in TEXT, before offset
+ * LIMIT: its index, or -1.  TEXT is a line a line-wide pattern took as
+ * a whole, where pexpect would have found that prompt first. */
+static int
+prompt_before(char *const *p, size_t n, const char *text, size_t len,
+              size_t limit)
+{
+	if (n == 0 || limit == 0)
+		return -1;
+	struct matcher *m = matcher_new((const char *const *)p, n, NULL, 0);
+	if (m == NULL)
+		return -1;
+	struct match mt;
+	matcher_reset(m, 0);
+	int rc = matcher_feed(m, text, len, &mt);
+	if (rc == 0)
+		rc = matcher_idle(m, &mt);
+	int idx = rc == 1 && mt.start < limit ? (int)mt.index : -1;
+	matcher_free(m);
+	return idx;
+}
+
+/* After the start pattern matched: the message that started, its line
+ * so far in MSG; or, when a prompt began earlier on that line, that
+ * prompt.  An index in S either way (LAVA's list: kernel messages, then
+ * prompts). */
+static size_t
+kernel_start_found(const struct matcher *m, const struct strv *s,
+                   struct buf *msg)
+{
+	const char *line, *p = NULL;
+	size_t len = matcher_group(m, 0, &line);
+	size_t k;
+	for (k = 0; k < NKERNEL && p == NULL; k++) {
+		char name[16];
+		snprintf(name, sizeof name, "k%zu", k);
+		matcher_group_named(m, name, &p);
+	}
+	if (p == NULL) /* cannot be: some message matched */
+		p = line, k = 1;
+	int first = prompt_before(s->v + NKERNEL, s->n - NKERNEL, line, len,
+	                          (size_t)(p - line));
+	if (first >= 0)
+		return NKERNEL + (size_t)first;
+	buf_add(msg, line, len);
+	return k - 1;
+}
+
+/* The words LAVA tells a message's kind by, first found first. */
+static const char *const kmsg_words[][2] = {
+    {"Oops", "oops"}, {"BUG", "bug"}, {"WARNING", "warning"}};
+#define NWORDS (sizeof kmsg_words / sizeof kmsg_words[0])
+
+/* Appends a piece to a message, kept up to KMSG_MAX bytes: of the rest
+ * only the words of its kind are noted, in SEEN. */
+static void
+kmsg_add(struct buf *msg, unsigned *seen, const char *t, size_t len)
+{
+	size_t room = msg->len < KMSG_MAX ? KMSG_MAX - msg->len : 0;
+	size_t keep = len < room ? len : room;
+	buf_add(msg, t, keep);
+	for (size_t i = 0; keep < len && i < NWORDS; i++)
+		if (memmem(t + keep, len - keep, kmsg_words[i][0],
+		           strlen(kmsg_words[i][0])))
+			*seen |= 1u << i;
+}
+
+static const char *
+kmsg_kind(const struct buf *msg, unsigned seen)
+{
+	for (size_t i = 0; i < NWORDS; i++)
+		if ((seen >> i & 1) ||
+		    (msg->len && memmem(msg->data, msg->len, kmsg_words[i][0],
+		                        strlen(kmsg_words[i][0]))))
+			return kmsg_words[i][1];
+	return "unknown";
+}
+
+/* job_expect_soft() on a matcher compiled once for many waits in a row. */
+static int
+expect_again(struct action *a, struct conn *c, struct matcher *m,
+             uint64_t deadline, struct match *mt)
+{
+	struct job *j = a->job;
+	enum conn_expect_result r;
+	for (;;) {
+		/* In slices, so a signal to stop is seen within 100 ms. */
+		uint64_t slice = mux_now() + NS_PER_S / 10;
+		r = conn_expect(c, m, slice < deadline ? slice : deadline, mt);
+		if (r != CONN_TIMEOUT || mux_now() >= deadline ||
+		    job_canceled(j))
+			break;
+	}
+	if (j->canceled)
+		return -1;
+	if (r == CONN_MATCHED)
+		return (int)mt->index;
+	if (r == CONN_TIMEOUT)
+		return JOB_EXPECT_TIMEOUT;
+	if (r == CONN_CLOSED)
+		return job_fail(j, ERR_INFRASTRUCTURE, "%s",
+		                conn_closed_message(c));
+	return job_fail(j, ERR_TEST, "%s: %s", a->name, c->error);
+}
+
+/* LAVA's second wait: KM's end, or one of the prompts of S (after the
+ * kernel patterns), whichever starts first.  The text on the way is
+ * appended to MSG a line at a time (the matcher's window is smaller than
+ * a message), each pattern anchored at the line's start so that the
+ * line is not taken before what starts in it.  Returns 0 at the end
+ * (MSG complete, less the end's "\r", as LAVA), the index in S of a
+ * prompt that came first, or -1 once the job failed: the end never came
+ * (LAVA's JobError, no record) or the connection dropped. */
+static int
+kernel_message_end(struct action *a, struct conn *c, const struct strv *s,
+                   const struct kernel_message *km, struct buf *msg,
+                   unsigned *seen)
+{
+	struct strv w = {0};
+	char *p = xasprintf("\\A([^\\n]{0," KMSG_PIECE "}?)(?:%s)", km->end);
+	strv_add(&w, p);
+	free(p);
+	for (size_t i = NKERNEL; i < s->n; i++) {
+		p = xasprintf("\\A[^\\n]{0," KMSG_PIECE "}?(?:%s)", s->v[i]);
+		char *out = NULL, err[8];
+		size_t off;
+		/* A prompt that cannot be wrapped (its global flags must
+		 * lead) stays as it is. */
+		if (match_translate(p, &out, err, sizeof err, &off) < 0) {
+			free(p);
+			p = xstrdup(s->v[i]);
+		}
+		free(out);
+		strv_add(&w, p);
+		free(p);
+	}
+	strv_add(&w, "\\A(?:[^\\n]{" KMSG_PIECE "}|[^\\n]*\\n)");
+	char err[256];
+	struct matcher *m =
+	    matcher_new((const char *const *)w.v, w.n, err, sizeof err);
+	if (m == NULL) {
+		strv_free(&w);
+		return job_fail(a->job, ERR_TEST, "%s: invalid prompt: %s",
+		                a->name, err);
+	}
+	uint64_t since = mux_now();
+	uint64_t deadline = action_conn_deadline(a);
+	int rc;
+	for (;;) {
+		struct match mt;
+		rc = expect_again(a, c, m, deadline, &mt);
+		if (rc < 0)
+			break;
+		const char *t;
+		size_t len = matcher_group(m, 0, &t);
+		if ((size_t)rc == w.n - 1) { /* a line on the way */
+			kmsg_add(msg, seen, t, len);
+			continue;
+		}
+		if (rc > 0) {
+			rc += (int)NKERNEL - 1;
+			break;
+		}
+		const char *pre;
+		size_t plen = matcher_group(m, 1, &pre);
+		int first =
+		    prompt_before(s->v + NKERNEL, s->n - NKERNEL, t, len, plen);
+		if (first >= 0) {
+			rc = (int)NKERNEL + first;
+			break;
+		}
+		kmsg_add(msg, seen, t, len - 1);
+		break;
+	}
+	matcher_free(m);
+	strv_free(&w);
+	if (rc == JOB_EXPECT_TIMEOUT)
+		rc = km->timeout ? job_fail(a->job, ERR_JOB, "%s", km->timeout)
+		                 : job_wait_timed_out(a, since);
+	return rc;
+}
+
+/* Records one message in the results' list and the login action's. */
+static void
+kmsg_record(struct rval *found, struct rval *copy, const char *kind,
+            const char *msg)
+{
+	struct rval *lists[] = {found, copy};
+	for (size_t i = 0; i < 2; i++) {
+		struct rval *e = rval_add(lists[i], rval_map());
+		rval_put(e, "kind", rval_str(kind));
+		rval_put(e, "message", rval_str(msg));
+	}
+}
+
+/* LAVA's check of the kernel messages (LinuxKernelMessages.
+ * parse_failures) until a prompt of S (after the kernel patterns)
+ * matches: returns its index in S, or -1.  Each message is recorded from
+ * the start of its line to its end. */
 static int
 kernel_messages_check(struct action *a, struct conn *c, struct strv *s)
 {
 	struct job *j = a->job;
 	uint64_t start = mux_now();
+	const struct ynode *fm = ymap_get(a->params, "failure_message");
 	struct rval *found = rval_list();
 	struct rval *found2 = rval_list(); /* the login action's copy */
-	bool fatal = false;
+	bool fail = false;
 	char *halt = NULL;
 	int rc;
+	struct strv w = {0}; /* the kernel patterns as one, the prompts */
+	char *ks = kernel_start_pattern();
+	strv_add(&w, ks);
+	free(ks);
+	for (size_t i = NKERNEL; i < s->n; i++)
+		strv_add(&w, s->v[i]);
 	job_logf(j, "info", "Parsing kernel messages");
 	for (;;) {
-		/* Each kernel pattern takes the rest of its line. */
-		struct strv w = {0};
-		for (size_t i = 0; i < s->n; i++) {
-			if (i < NKERNEL) {
-				char *p = xasprintf("(?:%s)[^\\r\\n]*", s->v[i]);
-				strv_add(&w, p);
-				free(p);
-			} else {
-				strv_add(&w, s->v[i]);
-			}
-		}
 		struct match mt;
 		struct matcher *m = NULL;
 		rc = wait_forced(a, c, &w, &mt, &m);
-		strv_free(&w);
 		if (rc < 0)
 			break;
-		if (rc > 0)
-			job_logf(j, "debug", "Matched prompt #%d: %s", rc,
-			         s->v[rc]);
-		if ((size_t)rc >= NKERNEL) {
-			matcher_free(m);
+		struct buf msg;
+		buf_init(&msg);
+		size_t idx = rc ? NKERNEL + (size_t)rc - 1
+		                : kernel_start_found(m, s, &msg);
+		matcher_free(m);
+		if (idx > 0)
+			job_logf(j, "debug", "Matched prompt #%zu: %s", idx,
+			         s->v[idx]);
+		rc = (int)idx;
+		if (idx >= NKERNEL) {
+			buf_free(&msg);
+			if (fm && fm->kind == YN_STR &&
+			    strcmp(fm->str, s->v[idx]) == 0) {
+				/* LAVA's record; login-action fails the job. */
+				fail = true;
+				kmsg_record(found, found2, "custom-error",
+				            fm->str);
+			}
 			break;
 		}
-		const char *text;
-		size_t len = matcher_group(m, 0, &text);
-		char *msg = xstrndup(text ? text : "", len);
-		matcher_free(m);
-		const struct kernel_message *km = &kernel_messages[rc];
-		const char *kind = km->kind;
-		if (kind == NULL)
-			kind = strstr(msg, "Oops")      ? "oops"
-			       : strstr(msg, "BUG")     ? "bug"
-			       : strstr(msg, "WARNING") ? "warning"
-			                                : "unknown";
-		struct rval *e = rval_add(found, rval_map());
-		rval_put(e, "kind", rval_str(kind));
-		rval_put(e, "message", rval_str(msg));
-		struct rval *e2 = rval_add(found2, rval_map());
-		rval_put(e2, "kind", rval_str(kind));
-		rval_put(e2, "message", rval_str(msg));
+		const struct kernel_message *km = &kernel_messages[idx];
+		unsigned seen = 0;
+		rc = kernel_message_end(a, c, s, km, &msg, &seen);
+		if (rc < 0) {
+			/* LAVA raises there: no record. */
+			buf_free(&msg);
+			rval_free(found);
+			rval_free(found2);
+			strv_free(&w);
+			return -1;
+		}
+		if (rc > 0) {
+			job_logf(j, "warning",
+			         "Unable to match end of the kernel message");
+			buf_free(&msg);
+			break;
+		}
+		const char *kind = km->kind ? km->kind : kmsg_kind(&msg, seen);
+		kmsg_record(found, found2, kind, msg.data ? msg.data : "");
 		if (km->fatal) {
 			job_logf(j, "error", "%s kernel '%s'", a->name, kind);
-			fatal = true;
-			halt = msg;
+			fail = true;
+			halt = buf_steal(&msg);
 			break;
 		}
 		job_logf(j, "warning", "%s: kernel '%s'", a->name, kind);
-		free(msg);
+		buf_free(&msg);
 	}
+	strv_free(&w);
 	size_t nfound = found->n;
 	struct rval *extra = rval_map();
 	rval_put(extra, "extra", found);
 	results_add(&j->results,
 	            result_action("kernel-messages", a->ns, a->level,
-	                          (double)(mux_now() - start) / 1e9, !fatal,
+	                          (double)(mux_now() - start) / 1e9, !fail,
 	                          extra));
-	rval_free(found2);
 	if (halt) {
+		rval_free(found2);
 		job_fail(j, ERR_JOB, "%s", halt);
 		free(halt);
 		return -1;
 	}
-	if (rc >= 0) {
+	if (rc >= 0 && !fail) {
 		rval_free(a->extra);
 		a->extra = rval_map();
 		if (nfound) {
-			job_logf(j, "warning", "Kernel warnings or errors detected.");
+			job_logf(j, "warning",
+			         "Kernel warnings or errors detected.");
+			/* The login action's own copy: the results record
+			 * above owns FOUND. */
 			rval_put(a->extra, "extra", found2);
 			found2 = NULL;
 		} else {
-			rval_put(a->extra, "success",
-			         rval_str("No kernel warnings or errors detected."));
+			rval_put(
+			    a->extra, "success",
+			    rval_str("No kernel warnings or errors detected."));
 		}
 	}
+	rval_free(found2);
 	return rc;
 }
 
@@ -433,20 +650,26 @@ shell_run(struct action *a, struct conn *c, struct job_ns *ns,
 	                     boot_delay(a->job));
 }
 
+/* Publishes TGZ on the job's server (started on first use); its URL. */
 static int
-overlay_server(struct job *j, struct action *a, char **base)
+overlay_server(struct job *j, struct action *a, const char *tgz, char **url)
 {
 	if (j->httpd == NULL) {
 		char err[256];
-		j->httpd = httpd_start(j->mux, j->http_listen, j->workdir, err,
-		                       sizeof err);
+		j->httpd = httpd_start(j->mux, j->http_listen, err, sizeof err);
 		if (j->httpd == NULL)
 			return job_fail(j, ERR_INFRASTRUCTURE,
 			                "%s: overlay server: %s", a->name, err);
 		job_logf(j, "debug", "Serving the overlay on http://%s/",
 		         httpd_address(j->httpd));
 	}
-	*base = xasprintf("http://%s", httpd_address(j->httpd));
+	/* Only the overlay, at a path no one else can guess. */
+	const char *path = httpd_publish(j->httpd, tgz, strrchr(tgz, '/') + 1);
+	if (path == NULL)
+		return job_fail(j, ERR_INFRASTRUCTURE,
+		                "%s: overlay server: cannot publish %s",
+		                a->name, tgz);
+	*url = xasprintf("http://%s%s", httpd_address(j->httpd), path);
 	return 0;
 }
 
@@ -462,7 +685,7 @@ overlay_unpack(struct action *parent, struct conn *c, struct job_ns *ns)
 	const struct ynode *up = ymap_get(to, "unpack_command");
 	struct job_ns *deploy = job_ns_get(j, a.ns);
 	int rc = 0;
-	char *base = NULL;
+	char *url = NULL;
 	if (deploy->overlay_url == NULL) {
 		rc = job_fail(j, ERR_JOB,
 		              "transfer_overlay: no overlay was deployed in "
@@ -477,7 +700,7 @@ overlay_unpack(struct action *parent, struct conn *c, struct job_ns *ns)
 		              "unpack_command");
 		goto out;
 	}
-	if (overlay_server(j, &a, &base) < 0) {
+	if (overlay_server(j, &a, deploy->overlay_tgz, &url) < 0) {
 		rc = -1;
 		goto out;
 	}
@@ -488,7 +711,7 @@ overlay_unpack(struct action *parent, struct conn *c, struct job_ns *ns)
 	/* Download and unpack with their exit status checked: a failed
 	 * transfer is said here, not found later as a missing runner. */
 	if (rc == 0) {
-		cmd = xasprintf("%s %s/%s", dl->str, base, deploy->overlay_url);
+		cmd = xasprintf("%s %s", dl->str, url);
 		rc = job_shell_checked(&a, c, ns->prompts, ns->nprompts, cmd,
 		                       boot_delay(j));
 		free(cmd);
@@ -500,7 +723,7 @@ overlay_unpack(struct action *parent, struct conn *c, struct job_ns *ns)
 		free(cmd);
 	}
 out:
-	free(base);
+	free(url);
 	return action_end(&a, rc);
 }
 

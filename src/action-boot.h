@@ -8,9 +8,15 @@
 
 #include "yaml.h"
 
+struct job;
 struct action;
 struct conn;
 struct job_ns;
+
+/* boot method: minimal ("minimal-boot") and new_connection
+ * ("secondary-shell-action"). */
+int boot_minimal(struct job *j, struct action *top);
+int boot_new_connection(struct job *j, struct action *top);
 
 /* The namespace's prompts: PROMPTS (a string or a list), or none. */
 void ns_set_prompts(struct job_ns *ns, const struct ynode *prompts);

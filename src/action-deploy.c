@@ -8,18 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "action-deploy.h"
 #include "job.h"
-
-static void
-child(struct job *j, struct action *parent, const char *name,
-      const char *skipped)
-{
-	struct action a;
-	action_begin(&a, j, parent, name, NULL, NULL, 0);
-	if (skipped)
-		job_logf(j, "debug", "skipped %s", name);
-	action_end(&a, 0);
-}
 
 static struct rval *
 test_extra(const struct overlay_test *t)
@@ -32,6 +22,14 @@ test_extra(const struct overlay_test *t)
 		rval_put(e, "repository", rval_str(t->repository));
 	rval_put(e, "uuid", rval_str(t->uuid));
 	return e;
+}
+
+/* The build's cancel hook: a signal to stop ends git or a download at
+ * once. */
+static bool
+build_stop(void *arg)
+{
+	return job_canceled(arg);
 }
 
 static const char *
@@ -75,8 +73,9 @@ deploy_overlay(struct job *j, struct action *top)
 		}
 		action_end(&sa, 0);
 	}
-	child(j, top, "lava-vland-overlay", "");
-	child(j, top, "lava-multinode-overlay", "");
+	action_step(top, "lava-vland-overlay", "skipped lava-vland-overlay");
+	action_step(top, "lava-multinode-overlay",
+	            "skipped lava-multinode-overlay");
 
 	struct action td;
 	action_begin(&td, j, top, "test-definition", NULL, NULL, 0);
@@ -101,6 +100,16 @@ deploy_overlay(struct job *j, struct action *top)
 		.testdef_level = level,
 		.dispatcher_ip = j->dispatcher_ip,
 		.authorized_key = pubkey,
+		/* git and the downloads wait in the job's loop, up to the
+		 * deploy's deadline. */
+		.mux = j->mux,
+		.deadline_ns = td.deadline_ns,
+		.stop = build_stop,
+		.stop_arg = j,
+		.max_download_bytes = j->limits.max_download_bytes,
+		.max_archive_bytes = j->limits.max_archive_bytes,
+		.max_archive_entries = j->limits.max_archive_entries,
+		.files = j->files,
 	};
 	if (ns->has_layout) {
 		overlay_layout_free(&ns->layout);
@@ -110,10 +119,21 @@ deploy_overlay(struct job *j, struct action *top)
 	diags_init(&d);
 	int rc = overlay_build(&spec, tgz, &ns->layout, &d);
 	free(pubkey);
-	if (rc < 0) {
+	if (rc == OVERLAY_CANCELED || (rc < 0 && job_canceled(j))) {
+		rc = -1; /* the job is canceled already */
+	} else if (rc == OVERLAY_TIMEOUT) {
+		/* The action whose deadline it was times out, in its name
+		 * (the deploy's, unless test-definition has its own). */
+		if (d.n)
+			job_logf(j, "error", "%s", d.v[0].msg);
+		rc = action_timed_out(td.deadline_ns < top->deadline_ns ? &td
+		                                                        : top);
+	} else if (rc < 0) {
 		const struct diag *e = d.n ? &d.v[0] : NULL;
 		rc = job_fail(j, e ? e->cls : ERR_INFRASTRUCTURE, "%s",
 		              e ? e->msg : "unable to build the overlay");
+	}
+	if (rc < 0) {
 		diags_free(&d);
 		free(level);
 		free(tgz);
@@ -154,7 +174,7 @@ deploy_overlay(struct job *j, struct action *top)
 	ns->overlay_url = xasprintf("%s/%s", dir + strlen(j->workdir) + 1,
 	                            strrchr(tgz, '/') + 1);
 	action_end(&co, 0);
-	child(j, top, "persistent-nfs-overlay", NULL);
+	action_step(top, "persistent-nfs-overlay", NULL);
 	free(level);
 	free(dir);
 	return 0;

@@ -30,11 +30,13 @@
 #include <unistd.h>
 
 #include "action-boot.h"
+#include "action-deploy.h"
 #include "action-qemu.h"
+#include "compression.h"
 #include "download.h"
 #include "job.h"
+#include "shlex.h"
 
-#define NS_PER_S 1000000000ULL
 #define MB (1024.0 * 1024.0)
 /* Downloads this large print progress lines on the person's view. */
 #define PROGRESS_MIN_BYTES (4LL << 20)
@@ -198,18 +200,6 @@ download_stop(void *arg)
 	return job_canceled(p->j);
 }
 
-static const char *
-decompress_tool(const char *comp)
-{
-	if (strcmp(comp, "gz") == 0)
-		return "gunzip";
-	if (strcmp(comp, "xz") == 0)
-		return "unxz";
-	if (strcmp(comp, "zstd") == 0)
-		return "unzstd";
-	return "bunzip2";
-}
-
 static int
 check_sum(struct action *a, const struct ynode *img, const char *algo,
           const char *actual, const char *url)
@@ -254,6 +244,8 @@ download_image(struct action *parent, const char *label,
 	    .stop = download_stop,
 	    .progress = on_progress,
 	    .arg = &p,
+	    .max_written = j->limits.max_image_bytes,
+	    .files = j->files,
 	};
 	if (local) {
 		struct stat st;
@@ -265,7 +257,7 @@ download_image(struct action *parent, const char *label,
 	}
 	if (comp)
 		job_logf(j, "info", "Using %s to decompress %s",
-		         decompress_tool(comp), comp);
+		         compression_by_name(comp)->tool, comp);
 	else
 		job_logf(j, "debug", "No compression specified");
 	struct download_res res;
@@ -283,6 +275,8 @@ download_image(struct action *parent, const char *label,
 		switch (res.status) {
 		case DOWNLOAD_HTTP:
 		case DOWNLOAD_DECOMPRESS:
+		case DOWNLOAD_TOO_BIG:
+		case DOWNLOAD_FORBIDDEN:
 			/* LAVA: a missing resource is found at validation, a
 			 * bad compression by the decompressor: JobErrors. */
 			rc = job_fail(j, ERR_JOB, "%s", res.err);
@@ -340,17 +334,8 @@ ramdisk_filter(const char *path)
 static const char *
 filter_label(int f)
 {
-	switch (f) {
-	case ARCHIVE_FILTER_GZIP:
-		return "gz";
-	case ARCHIVE_FILTER_XZ:
-		return "xz";
-	case ARCHIVE_FILTER_ZSTD:
-		return "zstd";
-	case ARCHIVE_FILTER_BZIP2:
-		return "bz2";
-	}
-	return "none";
+	const struct compression *c = compression_by_filter(f);
+	return c ? c->name : "none";
 }
 
 /* Zeros up to a multiple of 512 bytes: the next archive starts where the
@@ -510,16 +495,6 @@ append_overlays(struct action *parent, const char *label,
 	return action_end(&a, 0);
 }
 
-static void
-child(struct job *j, struct action *parent, const char *name, const char *msg)
-{
-	struct action a;
-	action_begin(&a, j, parent, name, NULL, NULL, 0);
-	if (msg)
-		job_logf(j, "debug", "%s", msg);
-	action_end(&a, 0);
-}
-
 /* True when a test block of the job runs in namespace NS: the deploy then
  * builds the overlay, as LAVA's test_needs_overlay. */
 static bool
@@ -549,8 +524,8 @@ deploy_tmpfs(struct job *j, struct action *top)
 		if (rc < 0)
 			return -1;
 	}
-	child(j, top, "apply-overlay-guest", "Overlay already applied");
-	child(j, top, "deploy-device-env", NULL);
+	action_step(top, "apply-overlay-guest", "Overlay already applied");
+	action_step(top, "deploy-device-env", NULL);
 	for (size_t i = 0; i < imgs->n; i++) {
 		const char *label = imgs->keys[i]->str;
 		const struct ynode *img = imgs->vals[i];
@@ -561,8 +536,7 @@ deploy_tmpfs(struct job *j, struct action *top)
 		if (image_url(img) == NULL) {
 			rc =
 			    job_fail(j, ERR_JOB, "images.%s has no url", label);
-		} else if (comp && strcmp(comp, "gz") && strcmp(comp, "xz") &&
-		           strcmp(comp, "zstd") && strcmp(comp, "bz2")) {
+		} else if (comp && compression_by_name(comp) == NULL) {
 			rc = job_fail(j, ERR_JOB,
 			              "Unknown 'compression' format '%s' "
 			              "(images.%s): tether undoes gz, xz, zstd "
@@ -571,6 +545,22 @@ deploy_tmpfs(struct job *j, struct action *top)
 		}
 		char *dir = image_dir(j, top->ns, label);
 		char *path = image_path(j, top->ns, label, img);
+		char *fname = image_fname(img);
+		/* Validation refused these; a path out of the job's
+		 * directory is refused here again, where it is made. */
+		const char *why = NULL, *what = NULL;
+		if ((why = path_name_problem(top->ns, strlen(top->ns))))
+			what = top->ns;
+		else if ((why = path_name_problem(label, strlen(label))))
+			what = label;
+		else if ((why = path_name_problem(fname, strlen(fname))))
+			what = fname;
+		if (rc == 0 && why)
+			rc = job_fail(j, ERR_JOB,
+			              "images.%s: '%s' %s: it would name a path "
+			              "outside the job's directory",
+			              label, what, why);
+		free(fname);
 		if (rc == 0 && mkdir_p(dir) < 0)
 			rc = job_fail(j, ERR_INFRASTRUCTURE,
 			              "Unable to create %s: %s", dir,
@@ -606,67 +596,94 @@ add_words(struct buf *b, const struct ynode *n)
 			add_words(b, n->items[i]);
 }
 
-/* ARG with each {label} replaced by its image's file. */
+/* ARG with each {label} replaced by its image's file, in one pass: a
+ * file name that holds "{label}" itself is not substituted again. */
 static char *
 substitute(struct job *j, const char *ns, const struct ynode *imgs,
            const char *arg)
 {
-	char *s = xstrdup(arg);
-	for (size_t i = 0; i < imgs->n; i++) {
-		char *key = xasprintf("{%s}", imgs->keys[i]->str);
-		char *path =
-		    image_path(j, ns, imgs->keys[i]->str, imgs->vals[i]);
-		char *at;
-		while ((at = strstr(s, key)) != NULL) {
-			*at = '\0';
-			char *t =
-			    xasprintf("%s%s%s", s, path, at + strlen(key));
-			free(s);
-			s = t;
+	struct buf out;
+	buf_init(&out);
+	while (*arg) {
+		size_t k = 0;
+		for (; arg[0] == '{' && k < imgs->n; k++) {
+			const char *label = imgs->keys[k]->str;
+			size_t n = strlen(label);
+			if (strncmp(arg + 1, label, n) == 0 && arg[n + 1] == '}')
+				break;
 		}
-		free(key);
-		free(path);
+		if (arg[0] == '{' && k < imgs->n) {
+			char *path = image_path(j, ns, imgs->keys[k]->str,
+			                        imgs->vals[k]);
+			buf_adds(&out, path);
+			free(path);
+			arg += strlen(imgs->keys[k]->str) + 2;
+		} else {
+			buf_addc(&out, *arg++);
+		}
 	}
-	return s;
+	return buf_steal(&out);
 }
 
-/* The program's full path, as LAVA's which(). */
-static char *
-which(const char *prog)
+/* Appends the words of N (a string or a list of strings, split as LAVA
+ * splits a command line) to ARGV, each {label} substituted when IMGS is
+ * not NULL.  -1 with the reason in ERR. */
+static int
+add_args(struct job *j, const char *ns, const struct ynode *imgs,
+         struct strv *argv, const struct ynode *n, char *err, size_t errlen)
 {
-	if (strchr(prog, '/'))
-		return access(prog, X_OK) == 0 ? xstrdup(prog) : NULL;
-	const char *path = getenv("PATH");
-	char *dirs =
-	    xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	char *save = NULL, *found = NULL;
-	for (char *d = strtok_r(dirs, ":", &save); d && !found;
-	     d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", d, prog);
-		if (access(p, X_OK) == 0)
-			found = p;
-		else
-			free(p);
+	if (n == NULL)
+		return 0;
+	if (n->kind == YN_SEQ) {
+		for (size_t i = 0; i < n->n; i++)
+			if (add_args(j, ns, imgs, argv, n->items[i], err,
+			             errlen) < 0)
+				return -1;
+		return 0;
 	}
-	free(dirs);
-	return found;
+	if (n->kind != YN_STR)
+		return 0;
+	struct strv words = {0};
+	if (shlex_split(n->str, &words, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < words.n; i++) {
+		char *w = imgs ? substitute(j, ns, imgs, words.v[i])
+		               : xstrdup(words.v[i]);
+		strv_add(argv, w);
+		free(w);
+	}
+	strv_free(&words);
+	return 0;
 }
 
-/* The Debian version of PKG, or NULL. */
+/* The Debian version of the installed package PKG, or NULL: read from
+ * dpkg's status file (LAVA asks dpkg-query; no child process here). */
 static char *
 package_version(const char *pkg)
 {
-	char *cmd =
-	    xasprintf("dpkg-query -W -f '${Version}' %s 2>/dev/null", pkg);
-	FILE *f = popen(cmd, "r");
-	free(cmd);
-	if (f == NULL)
+	size_t len;
+	char *db = file_read("/var/lib/dpkg/status", &len);
+	if (db == NULL)
 		return NULL;
-	char v[128] = "";
-	size_t n = fread(v, 1, sizeof v - 1, f);
-	v[n] = '\0';
-	pclose(f);
-	return n ? xstrdup(v) : NULL;
+	char *version = NULL;
+	char *want = xasprintf("Package: %s\n", pkg);
+	for (char *para = db; para && *para && version == NULL;) {
+		char *next = strstr(para, "\n\n");
+		if (next)
+			*next = '\0';
+		if (strncmp(para, want, strlen(want)) == 0 &&
+		    strstr(para, "\nStatus: install ok installed\n")) {
+			char *v = strstr(para, "\nVersion: ");
+			if (v) {
+				v += 10;
+				version = xstrndup(v, strcspn(v, "\n"));
+			}
+		}
+		para = next ? next + 2 : NULL;
+	}
+	free(want);
+	free(db);
+	return version;
 }
 
 static bool
@@ -740,7 +757,9 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 	const struct ynode *command = ymap_get(params, "command");
 	const struct ynode *imgs = ns_images(j, a.ns);
 	int rc = 0;
-	char *bin = NULL, *version = NULL;
+	char *bin = NULL, *version = NULL, *line = NULL;
+	struct strv argv = {0};
+	char err[128];
 	struct buf cmd;
 	buf_init(&cmd);
 	if (arch == NULL || arch->kind != YN_STR) {
@@ -763,7 +782,7 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 		              "actions.boot.methods.qemu.parameters.command");
 		goto out;
 	}
-	bin = which(command->str);
+	bin = path_lookup(command->str);
 	if (bin == NULL) {
 		rc =
 		    job_fail(j, ERR_INFRASTRUCTURE,
@@ -781,9 +800,24 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 			         pkg, version, host_arch());
 		free(pkg);
 	}
+	/* What runs is ARGV, split as LAVA splits the command line and
+	 * never seen by a shell: the job's image_arg and the context's
+	 * options (rendered into the device's) are QEMU's arguments, not
+	 * code.  The log shows the line as LAVA's does. */
+	strv_add(&argv, bin);
 	buf_printf(&cmd, "%s", bin);
-	add_words(&cmd, ymap_get(params, "options"));
-	add_words(&cmd, ymap_get(params, "extra"));
+	static const char *const from_device[] = {"options", "extra"};
+	for (size_t k = 0; k < 2; k++) {
+		const struct ynode *o = ymap_get(params, from_device[k]);
+		if (add_args(j, a.ns, NULL, &argv, o, err, sizeof err) < 0) {
+			rc = job_fail(j, ERR_CONFIGURATION,
+			              "actions.boot.methods.qemu.parameters.%s: "
+			              "%s",
+			              from_device[k], err);
+			goto out;
+		}
+		add_words(&cmd, o);
+	}
 	for (size_t i = 0; imgs && i < imgs->n; i++) {
 		const struct ynode *ia = ymap_get(imgs->vals[i], "image_arg");
 		if (ia == NULL || ia->kind != YN_STR) {
@@ -791,11 +825,16 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 			         imgs->keys[i]->str);
 			continue;
 		}
+		if (add_args(j, a.ns, imgs, &argv, ia, err, sizeof err) < 0) {
+			rc = job_fail(j, ERR_JOB, "images.%s.image_arg: %s",
+			              imgs->keys[i]->str, err);
+			goto out;
+		}
 		char *s = substitute(j, a.ns, imgs, ia->str);
 		buf_printf(&cmd, " %s", s);
 		free(s);
 	}
-	char *line = buf_steal(&cmd);
+	line = buf_steal(&cmd);
 	buf_init(&cmd);
 	job_logf(j, "info", "Boot command: %s", line);
 	if (strstr(line, "-enable-kvm") || strstr(line, "accel=kvm"))
@@ -807,10 +846,10 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 		job_logf(j, "info",
 		         "QEMU runs in software emulation (TCG, no KVM): "
 		         "expect a slower boot");
-	if (ns->conn && !ns->conn->eof)
-		conn_close(ns->conn);
-	struct conn *c = job_conn_open(j, &a, "qemu", line, NULL, 0, a.ns);
-	free(line);
+	/* A retry's QEMU replaces the last attempt's. */
+	job_conn_close(j, ns->conn);
+	struct conn *c = job_conn_open_argv(j, &a, "qemu", line, argv.v, NULL,
+	                                    0, a.ns);
 	if (c == NULL) {
 		rc = -1;
 		goto out;
@@ -836,6 +875,8 @@ execute_qemu(struct action *parent, struct job_ns *ns)
 out:
 	free(bin);
 	free(version);
+	free(line);
+	strv_free(&argv);
 	free(buf_steal(&cmd));
 	return action_end(&a, rc);
 }

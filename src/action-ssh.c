@@ -26,11 +26,12 @@
 #include <unistd.h>
 
 #include "action-boot.h"
-#include "action-host.h"
+#include "action-deploy.h"
+#include "action-ssh.h"
+#include "host.h"
 #include "job.h"
 #include "match.h"
 
-#define NS_PER_S 1000000000ULL
 /* Keep-alive: a peer that stops answering is given up after about
  * INTERVAL * COUNT seconds (a dropped link is seen at once anyway). */
 #define SSH_ALIVE_INTERVAL 5
@@ -57,15 +58,6 @@ ssh_state(struct job *j)
 	if (j->ssh == NULL)
 		j->ssh = xcalloc(1, sizeof *j->ssh);
 	return j->ssh;
-}
-
-void
-ssh_mask_secrets(struct job *j)
-{
-	const struct ynode *sec = ymap_get(j->root, "secrets");
-	for (size_t i = 0; sec && sec->kind == YN_MAP && i < sec->n; i++)
-		if (sec->vals[i]->kind == YN_STR)
-			joblog_mask_add(&j->log, sec->vals[i]->str);
 }
 
 /* ---- the ssh and scp command lines ---- */
@@ -186,14 +178,6 @@ ssh_remote(struct action *a, const char *remote, uint64_t deadline,
 
 /* ---- deploy to: ssh ---- */
 
-static void
-child(struct job *j, struct action *parent, const char *name)
-{
-	struct action a;
-	action_begin(&a, j, parent, name, NULL, NULL, 0);
-	action_end(&a, 0);
-}
-
 /* A chroot the device offers: actions.deploy.methods.schroot is a name
  * or a list of names. */
 static bool
@@ -253,10 +237,10 @@ deploy_ssh(struct job *j, struct action *top)
 	action_begin(&ps, j, top, "prepare-scp-overlay", NULL, NULL, 0);
 	job_logf(j, "info", "Preparing to copy: %s",
 	         strrchr(ns->overlay_tgz, '/') + 1);
-	child(j, &ps, "extract-rootfs");
-	child(j, &ps, "extract-modules");
+	action_step(&ps, "extract-rootfs", NULL);
+	action_step(&ps, "extract-modules", NULL);
 	action_end(&ps, 0);
-	child(j, top, "deploy-device-env");
+	action_step(top, "deploy-device-env", NULL);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action-test.h"
 #include "job.h"
 #include "match.h"
 #include "signal.h"

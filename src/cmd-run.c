@@ -7,12 +7,12 @@
  * per connection in DIR.  A person watching gets a progress line per
  * top-level action and the results table.  SIGINT and SIGTERM cancel:
  * the connections are closed, the logs complete, result.yaml says so. */
-#define _XOPEN_SOURCE 700
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +20,10 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "filepolicy.h"
 #include "httpd.h"
 #include "job.h"
+#include "secrets.h"
 #include "template.h"
 #include "validate.h"
 
@@ -48,18 +50,6 @@ usage(FILE *f)
 	        "raw log per connection.\n"
 	        "  Exit status: 0 when the job passes, 1 when it fails, 2 "
 	        "on bad usage.\n");
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
 }
 
 /* Where the device-side helpers are: $TETHER_SHARE_DIR, next to the
@@ -96,12 +86,70 @@ struct dispatcher_cfg {
 	struct ydoc *doc;
 	const char *ip;      /* dispatcher_ip */
 	const char *http_ip; /* dispatcher_http_ip: host[:port] */
+	struct job_limits limits;
+	/* allowed_file_dirs: none unless the lab lists some. */
+	struct file_policy files;
 };
+
+/* The caps a worker may set (docs/run.md), in bytes or entries. */
+static const struct {
+	const char *key;
+	size_t off;
+} limit_keys[] = {
+	{"max_download_bytes", offsetof(struct job_limits, max_download_bytes)},
+	{"max_archive_bytes", offsetof(struct job_limits, max_archive_bytes)},
+	{"max_archive_entries",
+	 offsetof(struct job_limits, max_archive_entries)},
+	{"max_image_bytes", offsetof(struct job_limits, max_image_bytes)},
+};
+
+/* allowed_file_dirs: absolute directories that exist (a lab's typo
+ * is said now, not as a job's refusal later). */
+static int
+load_file_dirs(const char *file, const struct ynode *dirs,
+               struct file_policy *p, FILE *err)
+{
+	if (dirs == NULL || dirs->kind == YN_NULL)
+		return 0;
+	if (dirs->kind != YN_SEQ) {
+		fprintf(err,
+		        "%s:%d:%d: ConfigurationError: allowed_file_dirs: "
+		        "should be a list of directories\n",
+		        file, dirs->line, dirs->col);
+		return -1;
+	}
+	for (size_t i = 0; i < dirs->n; i++) {
+		const struct ynode *d = dirs->items[i];
+		struct stat st;
+		const char *why =
+		    d->kind != YN_STR    ? "should be a string"
+		    : d->str[0] != '/'   ? "should be an absolute path"
+		    : stat(d->str, &st) < 0 ? strerror(errno)
+		    : !S_ISDIR(st.st_mode) ? "is not a directory"
+		                           : NULL;
+		if (why == NULL && file_policy_add(p, d->str) < 0)
+			why = strerror(errno);
+		if (why) {
+			fprintf(err,
+			        "%s:%d:%d: ConfigurationError: "
+			        "allowed_file_dirs[%zu]: %s\n",
+			        file, d->line, d->col, i, why);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 static int
 load_dispatcher(const char *file, struct dispatcher_cfg *cfg, FILE *err)
 {
 	memset(cfg, 0, sizeof *cfg);
+	cfg->limits = (struct job_limits){
+		.max_download_bytes = OVERLAY_MAX_DOWNLOAD_BYTES,
+		.max_archive_bytes = OVERLAY_MAX_ARCHIVE_BYTES,
+		.max_archive_entries = OVERLAY_MAX_ARCHIVE_ENTRIES,
+		.max_image_bytes = JOB_MAX_IMAGE_BYTES,
+	};
 	if (file == NULL)
 		return 0;
 	size_t len;
@@ -140,7 +188,22 @@ load_dispatcher(const char *file, struct dispatcher_cfg *cfg, FILE *err)
 		}
 		*out[i] = v->str;
 	}
-	return 0;
+	for (size_t i = 0; i < sizeof limit_keys / sizeof limit_keys[0]; i++) {
+		const struct ynode *v = ymap_get(root, limit_keys[i].key);
+		if (v == NULL || v->kind == YN_NULL)
+			continue;
+		if (v->kind != YN_INT || v->big || v->v.i <= 0) {
+			fprintf(err,
+			        "%s:%d:%d: ConfigurationError: %s: should be "
+			        "a positive whole number\n",
+			        file, v->line, v->col, limit_keys[i].key);
+			return -1;
+		}
+		*(uint64_t *)((char *)&cfg->limits + limit_keys[i].off) =
+			(uint64_t)v->v.i;
+	}
+	return load_file_dirs(file, ymap_get(root, "allowed_file_dirs"),
+	                      &cfg->files, err);
 }
 
 /* -D key=value: a template variable, as for tether device render. */
@@ -164,8 +227,23 @@ early_failure(struct job *j, enum err_class cls, const char *msg)
 	return 1;
 }
 
-int
-cmd_run(int argc, char **argv)
+/* One tether run: its options, the job, and what the job runs with. */
+struct run {
+	const char *device_file, *outdir, *disp_file, *job_id, *job_file;
+	const char **defines; /* -D, applied after the job's context */
+	size_t ndefines;
+	struct tmpl_env *env;
+	struct job j;
+	struct dispatcher_cfg cfg;
+	struct device dev;
+	char *data;  /* the job file's text */
+	char *share; /* the device-side helpers */
+	FILE *out, *err; /* the person's view, secrets masked */
+};
+
+/* The command line into R: -1 to go on, or the exit status. */
+static int
+run_parse_args(struct run *r, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"device", required_argument, NULL, 'd'},
@@ -176,36 +254,30 @@ cmd_run(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *device_file = NULL, *outdir = NULL, *disp_file = NULL;
-	const char *job_id = "1";
-	const char **defines = NULL; /* -D, applied after the job's context */
-	size_t ndefines = 0;
-	struct tmpl_env *env = tmpl_env_new();
-	int opt, status = 2;
+	int opt;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "t:D:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
-			device_file = optarg;
+			r->device_file = optarg;
 			break;
 		case 'o':
-			outdir = optarg;
+			r->outdir = optarg;
 			break;
 		case 'p':
-			disp_file = optarg;
+			r->disp_file = optarg;
 			break;
 		case 'j':
-			job_id = optarg;
-			if (strspn(job_id, "0123456789") != strlen(job_id) ||
-			    !*job_id) {
+			r->job_id = optarg;
+			if (strspn(optarg, "0123456789") != strlen(optarg) ||
+			    !*optarg) {
 				fprintf(stderr,
 				        "tether run: --job-id needs a number\n");
-				tmpl_env_free(env);
 				return 2;
 			}
 			break;
 		case 't':
-			tmpl_env_add_dir(env, optarg);
+			tmpl_env_add_dir(r->env, optarg);
 			break;
 		case 'D':
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
@@ -213,205 +285,256 @@ cmd_run(int argc, char **argv)
 				        "tether run: -D needs key=value, got "
 				        "'%s'\n",
 				        optarg);
-				free(defines);
-				tmpl_env_free(env);
 				return 2;
 			}
-			defines = xreallocarray(defines, ndefines + 1,
-			                        sizeof *defines);
-			defines[ndefines++] = optarg;
+			r->defines = xreallocarray(r->defines, r->ndefines + 1,
+			                           sizeof *r->defines);
+			r->defines[r->ndefines++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
-			tmpl_env_free(env);
 			return 0;
 		default:
 			usage(stderr);
-			tmpl_env_free(env);
 			return 2;
 		}
 	}
-	if (optind != argc - 1 || device_file == NULL || outdir == NULL) {
+	if (optind != argc - 1 || r->device_file == NULL || r->outdir == NULL) {
 		usage(stderr);
-		tmpl_env_free(env);
 		return 2;
 	}
-	const char *job_file = argv[optind];
-	if (mkdir_p(outdir) < 0) {
-		fprintf(stderr, "tether run: %s: %s\n", outdir, strerror(errno));
-		tmpl_env_free(env);
-		return 2;
-	}
+	r->job_file = argv[optind];
+	return -1;
+}
 
-	struct job j = {0};
-	j.job_file = job_file;
-	j.job_id = job_id;
-	j.outdir = outdir;
-	j.cancel = &run_signal;
-	j.progress = stdout;
-	char *logpath = xasprintf("%s/log.yaml", outdir);
-	if (joblog_open(&j.log, logpath) < 0 ||
-	    results_open(&j.results, outdir, &j.log) < 0) {
-		fprintf(stderr, "tether run: %s: %s\n", logpath,
+/* The output directory, log.yaml and results.yaml: 0, or 2 (nothing
+ * can be reported anywhere else). */
+static int
+run_open_outputs(struct run *r)
+{
+	struct job *j = &r->j;
+	if (mkdir_p(r->outdir) < 0) {
+		fprintf(stderr, "tether run: %s: %s\n", r->outdir,
 		        strerror(errno));
-		free(logpath);
-		tmpl_env_free(env);
 		return 2;
+	}
+	j->job_file = r->job_file;
+	j->job_id = r->job_id;
+	j->outdir = r->outdir;
+	j->cancel = &run_signal;
+	/* The output files are made anew (file_create_new): a link planted
+	 * in DIR is replaced, never written through. */
+	char *logpath = xasprintf("%s/log.yaml", r->outdir);
+	char *respath = xasprintf("%s/results.yaml", r->outdir);
+	const char *bad = NULL;
+	if (joblog_open(&j->log, logpath) < 0)
+		bad = logpath;
+	else if (results_open(&j->results, r->outdir, &j->log) < 0)
+		bad = respath;
+	if (bad) {
+		fprintf(stderr, "tether run: %s: InfrastructureError: %s\n",
+		        bad, strerror(errno));
+		if (bad == respath)
+			results_close(&j->results);
+		joblog_close(&j->log);
 	}
 	free(logpath);
-	j.mux = mux_new();
-	struct dispatcher_cfg cfg;
-	struct device dev;
-	memset(&dev, 0, sizeof dev);
-	char *share = find_share_dir();
-	char *data = NULL;
-	struct diags d;
-	diags_init(&d);
+	free(respath);
+	if (bad)
+		return 2;
+	/* What a person reads hides the job's secrets too. */
+	r->out = secrets_stream(&j->log.secrets, stdout);
+	r->err = secrets_stream(&j->log.secrets, stderr);
+	j->progress = r->out;
+	j->mux = mux_new();
+	return 0;
+}
 
-	printf("tether run: job %s, %s on %s\n", job_id, job_file,
-	       device_file);
-	fflush(stdout);
-
-	/* The worker's settings. */
-	if (load_dispatcher(disp_file, &cfg, stderr) < 0) {
-		status = early_failure(&j, ERR_CONFIGURATION,
-		                       "Invalid dispatcher configuration");
-		goto out;
-	}
+/* The worker's settings, the job (its secrets from then on masked), the
+ * device rendered with the job's context, and the job checked against
+ * the device.  0, or the job's failure (recorded). */
+static int
+run_load(struct run *r)
+{
+	struct job *j = &r->j;
+	if (load_dispatcher(r->disp_file, &r->cfg, stderr) < 0)
+		return early_failure(j, ERR_CONFIGURATION,
+		                     "Invalid dispatcher configuration");
 	/* The job first: its context: renders a device dictionary. */
 	size_t len;
-	data = file_read(job_file, &len);
-	if (data == NULL) {
-		char *msg = xasprintf("%s: %s", job_file, strerror(errno));
+	r->data = file_read(r->job_file, &len);
+	if (r->data == NULL) {
+		char *msg = xasprintf("%s: %s", r->job_file, strerror(errno));
 		fprintf(stderr, "tether run: %s\n", msg);
-		status = early_failure(&j, ERR_JOB, msg);
+		int rc = early_failure(j, ERR_JOB, msg);
 		free(msg);
-		goto out;
+		return rc;
 	}
 	struct yerror yerr;
-	j.doc = ydoc_parse(data, len, &yerr);
-	if (j.doc == NULL) {
-		char *msg = xasprintf("%s:%d:%d: %s", job_file, yerr.line,
+	j->doc = ydoc_parse(r->data, len, &yerr);
+	if (j->doc == NULL) {
+		char *msg = xasprintf("%s:%d:%d: %s", r->job_file, yerr.line,
 		                      yerr.col, yerr.msg);
-		fprintf(stderr, "%s:%d:%d: JobError: %s\n", job_file,
+		fprintf(stderr, "%s:%d:%d: JobError: %s\n", r->job_file,
 		        yerr.line, yerr.col, yerr.msg);
-		status = early_failure(&j, ERR_JOB, msg);
+		int rc = early_failure(j, ERR_JOB, msg);
 		free(msg);
-		goto out;
+		return rc;
 	}
-	j.root = ydoc_root(j.doc);
-	device_set_context(env, ymap_get(j.root, "context"));
-	for (size_t i = 0; i < ndefines; i++)
-		add_define(env, defines[i]);
+	j->root = ydoc_root(j->doc);
+	/* The job's secrets, masked in every output from here on. */
+	struct buf warn;
+	buf_init(&warn);
+	secrets_add_job(&j->log.secrets, j->root, &warn);
+	for (char *l = warn.data, *nl; l && (nl = strchr(l, '\n')); l = nl + 1)
+		joblog_record(&j->log, "warning", l, (size_t)(nl - l), NULL);
+	buf_free(&warn);
+	device_set_context(r->env, ymap_get(j->root, "context"));
+	for (size_t i = 0; i < r->ndefines; i++)
+		add_define(r->env, r->defines[i]);
 	/* The device. */
-	int drc = device_load_file(&dev, env, device_file, &d, stderr);
+	struct diags d;
+	diags_init(&d);
+	int rc = 0;
+	int drc = device_load_file(&r->dev, r->env, r->device_file, &d, r->err);
 	diags_sort(&d);
-	diags_print(&d, device_file, stderr);
+	diags_print(&d, r->device_file, r->err);
 	if (drc != 0) {
 		char *msg =
-			d.n ? xasprintf("%s:%d: %s%s%s", device_file,
-			                d.v[0].line, d.v[0].path,
-			                *d.v[0].path ? ": " : "", d.v[0].msg)
-			    : xasprintf("%s: unable to load the device",
-			                device_file);
-		status = early_failure(&j, ERR_CONFIGURATION, msg);
+		    d.n ? xasprintf("%s:%d: %s%s%s", r->device_file,
+		                    d.v[0].line, d.v[0].path,
+		                    *d.v[0].path ? ": " : "", d.v[0].msg)
+		        : xasprintf("%s: unable to load the device",
+		                    r->device_file);
+		rc = early_failure(j, ERR_CONFIGURATION, msg);
 		free(msg);
-		goto out;
+		diags_free(&d);
+		return rc;
 	}
-	j.dev = &dev;
+	j->dev = &r->dev;
 	diags_free(&d);
 	diags_init(&d);
-	struct validate_opts vo = {.strict = false, .device = dev.root};
-	if (job_validate(j.root, &vo, &d) > 0) {
+	struct validate_opts vo = {.strict = false, .device = r->dev.root};
+	if (job_validate(j->root, &vo, &d) > 0) {
 		diags_sort(&d);
-		diags_print(&d, job_file, stderr);
+		diags_print(&d, r->job_file, r->err);
 		const struct diag *e = NULL;
 		for (size_t i = 0; i < d.n && e == NULL; i++)
 			if (!d.v[i].warning)
 				e = &d.v[i];
-		char *msg = xasprintf("%s:%d: %s%s%s", job_file,
+		char *msg = xasprintf("%s:%d: %s%s%s", r->job_file,
 		                      e ? e->line : 0,
 		                      e && *e->path ? e->path : "",
 		                      e && *e->path ? ": " : "",
 		                      e ? e->msg : "invalid job");
-		status = early_failure(&j, e ? e->cls : ERR_JOB, msg);
+		rc = early_failure(j, e ? e->cls : ERR_JOB, msg);
 		free(msg);
-		goto out;
 	}
+	diags_free(&d);
+	return rc;
+}
 
-	j.share_dir = share;
-	j.dispatcher_ip = cfg.ip ? cfg.ip : "127.0.0.1";
+/* The worker's side of the job: where the helpers are, the overlay
+ * server's address, the caps, and a scratch directory of its own. */
+static int
+run_prepare(struct run *r)
+{
+	struct job *j = &r->j;
+	r->share = find_share_dir();
+	j->share_dir = r->share;
+	j->dispatcher_ip = r->cfg.ip ? r->cfg.ip : "127.0.0.1";
 	/* tether serves the overlay itself, where the worker's settings
 	 * say its HTTP server is; loopback and any port otherwise. */
-	j.http_listen = cfg.http_ip ? cfg.http_ip : "127.0.0.1:0";
+	j->http_listen = r->cfg.http_ip ? r->cfg.http_ip : "127.0.0.1:0";
+	j->limits = r->cfg.limits;
+	j->files = &r->cfg.files;
 	const char *tmp = getenv("TMPDIR");
-	j.workdir = xasprintf("%s/tether-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp",
-	                      job_id);
-	if (mkdtemp(j.workdir) == NULL) {
-		char *msg = xasprintf("scratch directory %s: %s", j.workdir,
+	j->workdir = xasprintf("%s/tether-%s-XXXXXX",
+	                       tmp && *tmp ? tmp : "/tmp", r->job_id);
+	if (mkdtemp(j->workdir) == NULL) {
+		char *msg = xasprintf("scratch directory %s: %s", j->workdir,
 		                      strerror(errno));
-		free(j.workdir);
-		j.workdir = NULL;
-		status = early_failure(&j, ERR_INFRASTRUCTURE, msg);
+		free(j->workdir);
+		j->workdir = NULL;
+		int rc = early_failure(j, ERR_INFRASTRUCTURE, msg);
 		free(msg);
-		goto out;
+		return rc;
 	}
+	return 0;
+}
 
+/* The job, with SIGINT and SIGTERM asking it to stop: they arrive only
+ * while the mux waits (ppoll's mask), so every wait sees them and none
+ * misses one that came just before it started.  Children get them back
+ * (proc.h). */
+static int
+run_job(struct run *r)
+{
 	struct sigaction sa = {.sa_handler = run_on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-
-	status = job_run(&j);
+	sigset_t stop, waiting;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &waiting);
+	sigdelset(&waiting, SIGINT);
+	sigdelset(&waiting, SIGTERM);
+	mux_set_sigmask(r->j.mux, &waiting);
+	int status = job_run(&r->j);
+	sigprocmask(SIG_UNBLOCK, &stop, NULL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
-out:
-	printf("\n");
-	results_print_table(&j.results, stdout);
-	printf("\njob %s: %s%s%s\n", job_id, j.failed ? "FAIL" : "PASS",
-	       j.failed && j.err_msg ? ": " : "",
-	       j.failed && j.err_msg ? j.err_msg : "");
-	printf("logs: %s/log.yaml, results: %s/results.yaml, %s/result.yaml\n",
-	       outdir, outdir, outdir);
+	return status;
+}
+
+/* The results table, the job's verdict and where the logs are. */
+static void
+run_report(struct run *r)
+{
+	struct job *j = &r->j;
+	fputc('\n', r->out);
+	fflush(r->out);
+	/* Its strings are masked already (results.c): not masked twice. */
+	results_print_table(&j->results, stdout);
 	fflush(stdout);
-	if (j.httpd)
-		httpd_stop(j.httpd);
-	for (size_t i = 0; i < j.nconns; i++) {
-		conn_close(j.conns[i]);
-		free(j.conns[i]);
+	fprintf(r->out, "\njob %s: %s%s%s\n", r->job_id,
+	        j->failed ? "FAIL" : "PASS", j->failed && j->err_msg ? ": " : "",
+	        j->failed && j->err_msg ? j->err_msg : "");
+	fprintf(r->out,
+	        "logs: %s/log.yaml, results: %s/results.yaml, %s/result.yaml\n",
+	        r->outdir, r->outdir, r->outdir);
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	struct run r = {.job_id = "1", .env = tmpl_env_new()};
+	int status = run_parse_args(&r, argc, argv);
+	bool go = status < 0 && (status = run_open_outputs(&r)) == 0;
+	if (go) {
+		fprintf(r.out, "tether run: job %s, %s on %s\n", r.job_id,
+		        r.job_file, r.device_file);
+		fflush(r.out);
+		status = run_load(&r);
+		if (status == 0)
+			status = run_prepare(&r);
+		if (status == 0)
+			status = run_job(&r);
+		run_report(&r);
+		fclose(r.out);
+		fclose(r.err);
+		r.j.progress = NULL;
+		job_free(&r.j);
 	}
-	free(j.conns);
-	for (size_t i = 0; i < j.nopened; i++)
-		free(j.opened[i]);
-	free(j.opened);
-	for (size_t i = 0; i < j.nns; i++) {
-		struct job_ns *ns = &j.ns[i];
-		free(ns->name);
-		for (size_t k = 0; k < ns->nprompts; k++)
-			free(ns->prompts[k]);
-		free(ns->prompts);
-		free(ns->overlay_tgz);
-		free(ns->overlay_url);
-		if (ns->has_layout)
-			overlay_layout_free(&ns->layout);
-	}
-	free(j.ns);
-	if (j.workdir) {
-		nftw(j.workdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		free(j.workdir);
-	}
-	free(j.err_msg);
-	results_close(&j.results);
-	joblog_close(&j.log);
-	mux_free(j.mux);
-	ydoc_free(j.doc);
-	ydoc_free(cfg.doc);
-	free(data);
-	free(share);
-	diags_free(&d);
-	device_free(&dev);
-	tmpl_env_free(env);
-	free(defines);
+	ydoc_free(r.cfg.doc);
+	file_policy_free(&r.cfg.files);
+	free(r.data);
+	free(r.share);
+	device_free(&r.dev);
+	tmpl_env_free(r.env);
+	free(r.defines);
 	return status;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "match.h"
+#include "proc.h"
 
 /* After the goodbye of a telnet or ssh tag, how long the command gets to
  * leave by itself before the process group is killed. */
@@ -33,10 +34,13 @@ has_tag(const char *const *tags, size_t ntags, const char *tag)
 	return false;
 }
 
-int
-conn_open(struct conn *c, struct mux *mux, const char *name,
-	  const char *command, const char *const *tags, size_t ntags,
-	  const char *logdir, struct joblog *log, const char *ns)
+/* COMMAND is what the logs show; ARGV, when not NULL, is what runs
+ * (execv, no shell), else COMMAND by /bin/sh -c. */
+static int
+conn_start(struct conn *c, struct mux *mux, const char *name,
+	   const char *command, char *const *argv, const char *const *tags,
+	   size_t ntags, const char *logdir, struct joblog *log,
+	   const char *ns)
 {
 	memset(c, 0, sizeof *c);
 	c->name = xstrdup(name);
@@ -88,8 +92,11 @@ conn_open(struct conn *c, struct mux *mux, const char *name,
 	}
 	if (pid == 0) {
 		/* forkpty made us a session (and process group) leader. */
-		signal(SIGPIPE, SIG_DFL);
-		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		proc_child_signals();
+		if (argv)
+			execv(argv[0], argv);
+		else
+			execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 		_exit(127);
 	}
 	c->pid = pid;
@@ -103,6 +110,25 @@ conn_open(struct conn *c, struct mux *mux, const char *name,
 		mux_add_fd(mux, c->pidfd, POLLIN, conn_handle_exit, c);
 	}
 	return 0;
+}
+
+int
+conn_open(struct conn *c, struct mux *mux, const char *name,
+	  const char *command, const char *const *tags, size_t ntags,
+	  const char *logdir, struct joblog *log, const char *ns)
+{
+	return conn_start(c, mux, name, command, NULL, tags, ntags, logdir,
+			  log, ns);
+}
+
+int
+conn_open_argv(struct conn *c, struct mux *mux, const char *name,
+	       const char *display, char *const *argv,
+	       const char *const *tags, size_t ntags, const char *logdir,
+	       struct joblog *log, const char *ns)
+{
+	return conn_start(c, mux, name, display, argv, tags, ntags, logdir,
+			  log, ns);
 }
 
 /* Logs one line read from the device. */

@@ -76,6 +76,13 @@ struct conn {
 int conn_open(struct conn *c, struct mux *mux, const char *name,
 	      const char *command, const char *const *tags, size_t ntags,
 	      const char *logdir, struct joblog *log, const char *ns);
+/* The same for a program run as ARGV (ARGV[0] a full path, execv: no
+ * shell ever sees what a job supplied); DISPLAY is the command line the
+ * logs show. */
+int conn_open_argv(struct conn *c, struct mux *mux, const char *name,
+		   const char *display, char *const *argv,
+		   const char *const *tags, size_t ntags, const char *logdir,
+		   struct joblog *log, const char *ns);
 /* Closes by the tags, kills what is left of the process group, reaps. */
 void conn_close(struct conn *c);
 

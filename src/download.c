@@ -1,14 +1,16 @@
-/* download.c: fetching URLs.  download_file(): libcurl's easy interface,
- * one blocking transfer, for the overlay's test definitions (built before
- * anything waits on a device).  download_run(): a deploy's images, in the
- * job's mux: libcurl's multi interface with its sockets and timer handed
- * to the mux (CURLMOPT_SOCKETFUNCTION, CURLMOPT_TIMERFUNCTION), so every
- * connection is read while an image downloads.  The bytes are pulled by
- * libarchive's raw format when the image is compressed (gz, xz, zstd,
- * bz2 undone as they stream), hashed (md5, sha256, sha512, as LAVA) and
- * written; libcurl is paused while the buffer is full (back-pressure, not
- * memory).  file:// is read directly, as LAVA's file-download does:
- * libcurl's file protocol cannot be paused.
+/* download.c: fetching URLs in the job's mux: libcurl's multi interface
+ * with its sockets and timer handed to the mux (CURLMOPT_SOCKETFUNCTION,
+ * CURLMOPT_TIMERFUNCTION), so every connection is read while an image, a
+ * test definition's archive or a HEAD check of validation is on its way,
+ * and each ends at its deadline or on a cancel.  Names are resolved by
+ * libcurl's threaded resolver (Debian's build: "AsynchDNS"), so a DNS
+ * server that does not answer does not block the loop either.  The bytes
+ * are pulled by libarchive's raw format when the image is compressed (gz,
+ * xz, zstd, bz2 undone as they stream), hashed (md5, sha256, sha512, as
+ * LAVA) and written; libcurl is paused while the buffer is full
+ * (back-pressure, not memory).  file:// is read directly, as LAVA's
+ * file-download does: libcurl's file protocol cannot be paused.  Caps
+ * (max_bytes, max_written) end a download that grows past them.
  *
  * libcurl is loaded on the first download (dlopen), not linked: with its
  * TLS, LDAP and Kerberos libraries it would triple the start-up time of
@@ -26,7 +28,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compression.h"
 #include "download.h"
+#include "filepolicy.h"
 #include "mux.h"
 #include "util.h"
 
@@ -35,7 +39,6 @@ static struct {
 	CURLcode (*global_init)(long);
 	CURL *(*init)(void);
 	CURLcode (*setopt)(CURL *, CURLoption, ...);
-	CURLcode (*perform)(CURL *);
 	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
 	void (*cleanup)(CURL *);
 	const char *(*strerror)(CURLcode);
@@ -63,7 +66,6 @@ curl_load(char *err, size_t errlen)
 	*(void **)&curl.global_init = dlsym(lib, "curl_global_init");
 	*(void **)&curl.init = dlsym(lib, "curl_easy_init");
 	*(void **)&curl.setopt = dlsym(lib, "curl_easy_setopt");
-	*(void **)&curl.perform = dlsym(lib, "curl_easy_perform");
 	*(void **)&curl.getinfo = dlsym(lib, "curl_easy_getinfo");
 	*(void **)&curl.cleanup = dlsym(lib, "curl_easy_cleanup");
 	*(void **)&curl.strerror = dlsym(lib, "curl_easy_strerror");
@@ -76,12 +78,11 @@ curl_load(char *err, size_t errlen)
 		dlsym(lib, "curl_multi_socket_action");
 	*(void **)&curl.multi_info_read = dlsym(lib, "curl_multi_info_read");
 	*(void **)&curl.multi_cleanup = dlsym(lib, "curl_multi_cleanup");
-	if (!curl.global_init || !curl.init || !curl.setopt ||
-	    !curl.perform || !curl.getinfo || !curl.cleanup ||
-	    !curl.strerror || !curl.pause || !curl.multi_init ||
-	    !curl.multi_setopt || !curl.multi_add || !curl.multi_remove ||
-	    !curl.multi_socket_action || !curl.multi_info_read ||
-	    !curl.multi_cleanup) {
+	if (!curl.global_init || !curl.init || !curl.setopt || !curl.getinfo ||
+	    !curl.cleanup || !curl.strerror || !curl.pause ||
+	    !curl.multi_init || !curl.multi_setopt || !curl.multi_add ||
+	    !curl.multi_remove || !curl.multi_socket_action ||
+	    !curl.multi_info_read || !curl.multi_cleanup) {
 		snprintf(err, errlen, "libcurl lacks the easy or multi interface");
 		dlclose(lib);
 		return -1;
@@ -89,83 +90,6 @@ curl_load(char *err, size_t errlen)
 	curl.global_init(CURL_GLOBAL_DEFAULT);
 	curl.lib = lib;
 	return 0;
-}
-
-int
-download_file(const char *url, const char *path, long timeout_s, char *err,
-              size_t errlen)
-{
-	if (curl_load(err, errlen) < 0)
-		return -1;
-	FILE *f = fopen(path, "wb");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	CURL *c = curl.init();
-	if (c == NULL) {
-		fclose(f);
-		snprintf(err, errlen, "libcurl could not start");
-		return -1;
-	}
-	char cerr[CURL_ERROR_SIZE] = "";
-	curl.setopt(c, CURLOPT_URL, url);
-	curl.setopt(c, CURLOPT_WRITEDATA, f);
-	curl.setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl.setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl.setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl.setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl.setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl.setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	if (timeout_s > 0)
-		curl.setopt(c, CURLOPT_TIMEOUT, timeout_s);
-	CURLcode rc = curl.perform(c);
-	int ok = rc == CURLE_OK;
-	if (!ok) {
-		long status = 0;
-		curl.getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		if (rc == CURLE_HTTP_RETURNED_ERROR && status)
-			snprintf(err, errlen, "HTTP %ld", status);
-		else
-			snprintf(err, errlen, "%s",
-			         cerr[0] ? cerr : curl.strerror(rc));
-	}
-	curl.cleanup(c);
-	if (fclose(f) != 0 && ok) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		ok = 0;
-	}
-	return ok ? 0 : -1;
-}
-
-long
-download_status_of(const char *url, long timeout_s, char *err, size_t errlen)
-{
-	if (curl_load(err, errlen) < 0)
-		return -1;
-	CURL *c = curl.init();
-	if (c == NULL) {
-		snprintf(err, errlen, "libcurl could not start");
-		return -1;
-	}
-	char cerr[CURL_ERROR_SIZE] = "";
-	curl.setopt(c, CURLOPT_URL, url);
-	curl.setopt(c, CURLOPT_NOBODY, 1L);
-	curl.setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl.setopt(c, CURLOPT_MAXREDIRS, 10L);
-	curl.setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl.setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	curl.setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (timeout_s > 0)
-		curl.setopt(c, CURLOPT_TIMEOUT, timeout_s);
-	CURLcode rc = curl.perform(c);
-	long status = -1;
-	if (rc == CURLE_OK)
-		curl.getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	else
-		snprintf(err, errlen, "%s", cerr[0] ? cerr : curl.strerror(rc));
-	curl.cleanup(c);
-	return status;
 }
 
 /* ---- digests: libcrypto's EVP, loaded with libcurl (which needs it) ---- */
@@ -262,15 +186,30 @@ dl_fail(struct dl *d, enum download_status st, const char *fmt, ...)
 	return -1;
 }
 
-/* Hashes and counts bytes as they arrive. */
-static void
+/* -1 when BYTES are more than the download may have. */
+static int
+dl_over_cap(struct dl *d, uint64_t bytes)
+{
+	uint64_t cap = d->req->max_bytes;
+	if (cap == 0 || bytes <= cap)
+		return 0;
+	return dl_fail(d, DOWNLOAD_TOO_BIG,
+	               "'%s' is larger than max_download_bytes (%llu bytes)",
+	               d->req->url, (unsigned long long)cap);
+}
+
+/* Hashes and counts bytes as they arrive; -1 past max_bytes. */
+static int
 dl_account(struct dl *d, const char *data, size_t len)
 {
+	if (dl_over_cap(d, d->res->bytes + len) < 0)
+		return -1;
 	for (int i = 0; i < DG_N; i++)
 		evp.update(d->dg[i], data, len);
 	d->res->bytes += len;
 	if (d->req->progress)
 		d->req->progress(d->req->arg, d->res->bytes, d->res->size);
+	return 0;
 }
 
 static void
@@ -384,11 +323,17 @@ dl_write_cb(char *ptr, size_t size, size_t nmemb, void *userp)
 		curl_off_t cl = -1;
 		curl.getinfo(d->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
 		d->res->size = cl;
+		/* A size announced over the cap is refused before it is
+		 * downloaded. */
+		if (cl > 0)
+			dl_over_cap(d, (uint64_t)cl);
 	}
+	/* Over the cap: a short count ends the transfer. */
+	if (d->failed || dl_account(d, ptr, len) < 0)
+		return 0;
 	d->pending = xrealloc(d->pending, d->npending + len);
 	memcpy(d->pending + d->npending, ptr, len);
 	d->npending += len;
-	dl_account(d, ptr, len);
 	return len;
 }
 
@@ -396,7 +341,7 @@ static bool
 dl_ready(void *arg)
 {
 	struct dl *d = arg;
-	if (d->npending || d->finished)
+	if (d->npending || d->finished || d->failed)
 		return true;
 	return d->req->stop && d->req->stop(d->req->arg);
 }
@@ -415,7 +360,9 @@ dl_check_stop(struct dl *d)
 	if (d->req->stop && d->req->stop(d->req->arg))
 		return dl_fail(d, DOWNLOAD_CANCELED, "canceled");
 	if (d->req->deadline_ns && mux_now() >= d->req->deadline_ns)
-		return dl_fail(d, DOWNLOAD_TIMEOUT, "'%s' timed out",
+		return dl_fail(d, DOWNLOAD_TIMEOUT,
+		               d->req->head ? "Unable to get '%s': timed out"
+		                            : "Download of '%s' timed out",
 		               d->req->url);
 	return 0;
 }
@@ -441,7 +388,8 @@ dl_next(struct dl *d, const void **data)
 			return dl_fail(d, DOWNLOAD_TRANSFER,
 			               "Unable to download '%s': %s",
 			               d->req->url, strerror(errno));
-		dl_account(d, d->chunk, (size_t)n);
+		if (dl_account(d, d->chunk, (size_t)n) < 0)
+			return -1;
 		*data = d->chunk;
 		return n;
 	}
@@ -454,11 +402,13 @@ dl_next(struct dl *d, const void **data)
 			continue;
 		}
 		mux_wait(d->req->mux, dl_ready, d, d->req->deadline_ns);
-		if (d->npending || d->finished)
+		if (d->npending || d->finished || d->failed)
 			break;
 		if (dl_check_stop(d) < 0)
 			return -1;
 	}
+	if (d->failed)
+		return -1;
 	if (d->npending) {
 		d->given = d->pending;
 		ssize_t n = (ssize_t)d->npending;
@@ -476,8 +426,9 @@ dl_next(struct dl *d, const void **data)
 			               "Resource unavailable at '%s' (%ld)",
 			               d->req->url, status);
 		}
-		return dl_fail(d, DOWNLOAD_TRANSFER,
-		               "Unable to download '%s': %s", d->req->url,
+		/* LAVA's words: "Unable to get" for its HEAD check. */
+		return dl_fail(d, DOWNLOAD_TRANSFER, "Unable to %s '%s': %s",
+		               d->req->head ? "get" : "download", d->req->url,
 		               d->cerr[0] ? d->cerr
 		                          : curl.strerror(d->curl_result));
 	}
@@ -495,6 +446,12 @@ static int
 dl_write_all(struct dl *d, int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
+	uint64_t cap = d->req->max_written;
+	if (cap && d->res->written + len > cap)
+		return dl_fail(d, DOWNLOAD_TOO_BIG,
+		               "'%s' is larger than max_image_bytes once "
+		               "decompressed (%llu bytes)",
+		               d->req->url, (unsigned long long)cap);
 	while (len) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
@@ -512,15 +469,8 @@ dl_write_all(struct dl *d, int fd, const void *buf, size_t len)
 static int
 filter_code(const char *compression)
 {
-	if (strcmp(compression, "gz") == 0)
-		return ARCHIVE_FILTER_GZIP;
-	if (strcmp(compression, "xz") == 0)
-		return ARCHIVE_FILTER_XZ;
-	if (strcmp(compression, "zstd") == 0)
-		return ARCHIVE_FILTER_ZSTD;
-	if (strcmp(compression, "bz2") == 0)
-		return ARCHIVE_FILTER_BZIP2;
-	return -1;
+	const struct compression *c = compression_by_name(compression);
+	return c ? c->filter : -1;
 }
 
 /* The compressed stream through libarchive's raw format, into OUT. */
@@ -605,7 +555,12 @@ dl_open_source(struct dl *d)
 	const char *url = d->req->url;
 	if (strncmp(url, "file://", 7) == 0) {
 		const char *path = url + 7;
-		d->in_fd = open(path, O_RDONLY | O_CLOEXEC);
+		char why[512];
+		if (!file_policy_allows(d->req->files, path, why, sizeof why))
+			return dl_fail(d, DOWNLOAD_FORBIDDEN, "%s", why);
+		/* O_NONBLOCK: a FIFO must not hang the open; it is refused
+		 * below, as a device is (/dev/zero never ends). */
+		d->in_fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		struct stat st;
 		if (d->in_fd < 0 || fstat(d->in_fd, &st) < 0)
 			return dl_fail(d, DOWNLOAD_TRANSFER,
@@ -616,6 +571,13 @@ dl_open_source(struct dl *d)
 			return dl_fail(d, DOWNLOAD_TRANSFER,
 			               "Download '%s' is a directory, not a file",
 			               url);
+		if (!S_ISREG(st.st_mode))
+			return dl_fail(d, DOWNLOAD_TRANSFER,
+			               "Download '%s' is not a regular file",
+			               url);
+		fcntl(d->in_fd, F_SETFL, 0);
+		if (dl_over_cap(d, (uint64_t)st.st_size) < 0)
+			return -1;
 		d->res->size = st.st_size;
 		d->chunk = xmalloc(DL_CHUNK);
 		return 0;
@@ -633,6 +595,11 @@ dl_open_source(struct dl *d)
 	curl.multi_setopt(d->multi, CURLMOPT_TIMERFUNCTION, dl_timer_cb);
 	curl.multi_setopt(d->multi, CURLMOPT_TIMERDATA, d);
 	curl.setopt(d->easy, CURLOPT_URL, url);
+	if (d->req->head)
+		curl.setopt(d->easy, CURLOPT_NOBODY, 1L);
+	/* A name still being resolved is left to its thread when the
+	 * transfer is stopped: a cancel must not wait for the DNS. */
+	curl.setopt(d->easy, CURLOPT_QUICK_EXIT, 1L);
 	curl.setopt(d->easy, CURLOPT_WRITEFUNCTION, dl_write_cb);
 	curl.setopt(d->easy, CURLOPT_WRITEDATA, d);
 	curl.setopt(d->easy, CURLOPT_FAILONERROR, 1L);
@@ -687,7 +654,7 @@ download_run(const struct download_req *req, struct download_res *res)
 		evp.init(d.dg[i], evp.byname(dg_names[i]), NULL);
 	}
 	int out = -1;
-	if (dl_open_source(&d) == 0) {
+	if (dl_open_source(&d) == 0 && !req->head) {
 		out = open(req->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		           0644);
 		if (out < 0)
@@ -695,15 +662,20 @@ download_run(const struct download_req *req, struct download_res *res)
 			        req->path, strerror(errno));
 	}
 	if (!d.failed) {
-		if (req->compression)
+		if (req->head && d.in_fd < 0)
+			dl_copy(&d, -1); /* no body: only the status */
+		else if (req->compression && !req->head)
 			dl_decompress(&d, out);
-		else
+		else if (!req->head)
 			dl_copy(&d, out);
 	}
+	if (d.easy)
+		curl.getinfo(d.easy, CURLINFO_RESPONSE_CODE, &res->http);
 	if (out >= 0 && close(out) < 0)
 		dl_fail(&d, DOWNLOAD_WRITE, "%s: %s", req->path,
 		        strerror(errno));
-	if (!d.failed && res->size > 0 && (uint64_t)res->size != res->bytes)
+	if (!d.failed && !req->head && res->size > 0 &&
+	    (uint64_t)res->size != res->bytes)
 		dl_fail(&d, DOWNLOAD_TRANSFER,
 		        "Download finished (%llu bytes) but was not expected "
 		        "size (%lld bytes), check your networking.",

@@ -1,8 +1,8 @@
-/* download.h: fetching a URL (http, https, file) to a file: test
- * definitions from: url (download_file, before anything waits on a
- * device), and a deploy's images (download_run: in the job's mux, so every
- * connection keeps being read, decompressed and checksummed while it
- * streams). */
+/* download.h: fetching a URL (http, https, file) to a file, in the job's
+ * mux, so that every connection keeps being read: a deploy's images
+ * (decompressed and checksummed while they stream), test definitions
+ * from: url, and the HEAD checks of validation (head).  There is no
+ * blocking transfer: each ends at its deadline or when stop() says so. */
 #ifndef TETHER_DOWNLOAD_H
 #define TETHER_DOWNLOAD_H
 
@@ -11,18 +11,6 @@
 #include <stdint.h>
 
 struct mux;
-
-/* Fetches URL into PATH (created or truncated), in at most TIMEOUT_S
- * seconds (0: no limit).  An HTTP status of 400 or more is a failure.
- * Returns 0, or -1 with the reason in ERR ("HTTP 404", "Could not
- * resolve host: ..."). */
-int download_file(const char *url, const char *path, long timeout_s,
-                  char *err, size_t errlen);
-
-/* The HTTP status a HEAD request for URL (http or https) gets, redirects
- * followed; -1 with the reason in ERR when there is no answer. */
-long download_status_of(const char *url, long timeout_s, char *err,
-                        size_t errlen);
 
 /* How a download_run() ended. */
 enum download_status {
@@ -34,6 +22,8 @@ enum download_status {
 	DOWNLOAD_TIMEOUT,    /* the deadline passed */
 	DOWNLOAD_CANCELED,   /* stop() said so */
 	DOWNLOAD_SETUP,      /* libcurl or libcrypto cannot be loaded */
+	DOWNLOAD_TOO_BIG,    /* over max_bytes or max_written */
+	DOWNLOAD_FORBIDDEN,  /* a file:// the worker lets no job read */
 };
 
 struct download_req {
@@ -47,6 +37,15 @@ struct download_req {
 	/* Called as bytes arrive: DONE of TOTAL (-1: unknown) downloaded. */
 	void (*progress)(void *arg, uint64_t done, int64_t total);
 	void *arg;
+	/* Caps, 0 for none: the bytes downloaded (the dispatcher's
+	 * max_download_bytes) and the bytes written, decompressed
+	 * (max_image_bytes); the errors name those keys. */
+	uint64_t max_bytes, max_written;
+	/* The worker's files a file:// URL may name (NULL: any). */
+	const struct file_policy *files;
+	/* A HEAD request (http, https): no body, no file (PATH unused);
+	 * RES->http gets the status. */
+	bool head;
 };
 
 struct download_res {

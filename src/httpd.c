@@ -6,7 +6,14 @@
  * write side and drain what the client still sends, so that unread
  * request bytes do not turn our close into a reset that loses the
  * response.  A client making no progress is closed by its timer, so one
- * that stalls costs a descriptor and a buffer, never the loop. */
+ * that stalls costs a descriptor and a buffer, never the loop.
+ *
+ * Only published files are served, each looked up by its whole URL path:
+ * no request path ever becomes a file name.  Slow clients: the request
+ * head has one deadline from accept (bytes trickled in do not move it),
+ * one address gets a few connections only, and a full server makes room
+ * by dropping its oldest client still sending a head, never one being
+ * answered. */
 #include "httpd.h"
 
 #include <errno.h>
@@ -20,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,10 +39,16 @@
 /* Chunks sent to one client per wakeup, so a fast reader of a big file
  * does not keep the consoles waiting. */
 #define HTTPD_BURST 4
-/* Clients at once; beyond that the listener is not polled until one
- * leaves (the backlog holds the rest). */
-#define HTTPD_CLIENTS_MAX 64
+/* Clients at once, and from one address at once (httpd_set_limits). */
+#define HTTPD_CLIENTS_MAX 128
+#define HTTPD_PER_ADDRESS_MAX 16
+/* Connections accepted per wakeup, so a flood of them does not keep the
+ * consoles waiting. */
+#define HTTPD_ACCEPT_BURST 64
 #define HTTPD_TIMEOUT_MS 30000
+#define HTTPD_HEAD_TIMEOUT_MS 10000
+/* Random bytes in the token. */
+#define HTTPD_TOKEN_BYTES 16
 /* How long a lingering close may drain, at most. */
 #define HTTPD_LINGER_NS 2000000000ULL
 /* Pause in accepting after running out of descriptors. */
@@ -252,9 +266,11 @@ struct client {
 	struct client *next;
 	int fd;
 	enum client_state state;
-	uint64_t last_active; /* last byte moved, for the idle timeout */
+	unsigned char addr[16]; /* the peer's, IPv4 as v4-mapped IPv6 */
+	uint64_t last_active;   /* last byte moved, for the idle timeout */
+	uint64_t head_due;      /* the whole head by then */
 	uint64_t linger_until;
-	uint64_t timer;
+	uint64_t timer, timer_due;
 	char in[HTTPD_HEAD_MAX];
 	size_t inlen;
 	struct httpd_request req;
@@ -268,20 +284,30 @@ struct client {
 	off_t file_off, file_end;
 };
 
+/* A published file. */
+struct pub {
+	char *file; /* as given to httpd_publish */
+	char *name;
+	char *url; /* "/<token>/<name>" */
+};
+
 struct httpd {
 	struct mux *mux;
 	int fd;
-	char *root; /* real path, no trailing '/' but for "/" itself */
-	size_t rootlen;
+	char token[2 * HTTPD_TOKEN_BYTES + 1];
+	struct pub *pubs;
+	size_t npubs;
 	char address[INET6_ADDRSTRLEN + 16];
 	void (*log)(void *arg, const char *method, const char *path, int status,
 	            unsigned long long bytes);
 	void *log_arg;
 	unsigned long long requests;
-	uint64_t timeout_ns;
-	struct client *clients;
+	uint64_t timeout_ns, head_timeout_ns;
+	size_t per_address_max, clients_max;
+	struct client *clients; /* newest first */
 	size_t nclients;
-	bool emfile; /* accepting paused: out of descriptors */
+	size_t nreading; /* clients in CLIENT_READ */
+	bool emfile;     /* accepting paused: out of descriptors */
 	uint64_t emfile_timer;
 };
 
@@ -329,11 +355,23 @@ content_type(const char *path)
 	return "application/octet-stream";
 }
 
+/* Polled while a new client can be taken: below the cap, or at it with
+ * a client still sending its head to make room (handle_accept). */
 static void
 httpd_update_listener(struct httpd *h)
 {
-	bool on = !h->emfile && h->nclients < HTTPD_CLIENTS_MAX;
+	bool on =
+	    !h->emfile && (h->nclients < h->clients_max || h->nreading > 0);
 	mux_set_events(h->mux, h->fd, on ? POLLIN : 0);
+}
+
+static void
+client_set_state(struct client *c, enum client_state state)
+{
+	if (c->state == CLIENT_READ)
+		c->h->nreading--;
+	c->state = state;
+	httpd_update_listener(c->h);
 }
 
 static void
@@ -362,6 +400,8 @@ client_close(struct client *c, bool log)
 			break;
 		}
 	h->nclients--;
+	if (c->state == CLIENT_READ)
+		h->nreading--;
 	mux_remove_fd(h->mux, c->fd);
 	close(c->fd);
 	if (c->file >= 0)
@@ -376,9 +416,33 @@ client_close(struct client *c, bool log)
 static uint64_t
 client_due(const struct client *c)
 {
-	if (c->state == CLIENT_LINGER)
+	uint64_t idle = c->last_active + c->h->timeout_ns;
+	switch (c->state) {
+	case CLIENT_READ:
+		return c->head_due < idle ? c->head_due : idle;
+	case CLIENT_WRITE:
+		return idle;
+	case CLIENT_LINGER:
 		return c->linger_until;
-	return c->last_active + c->h->timeout_ns;
+	}
+	return idle;
+}
+
+static void handle_client_timer(void *arg);
+
+/* Arms the timer for the client's due time, unless one is set for no
+ * later: a timer firing early just re-arms, so most bytes moved cost no
+ * timer operation. */
+static void
+client_arm(struct client *c)
+{
+	uint64_t due = client_due(c);
+	if (c->timer && c->timer_due <= due)
+		return;
+	if (c->timer)
+		mux_cancel_timer(c->h->mux, c->timer);
+	c->timer_due = due;
+	c->timer = mux_add_timer(c->h->mux, due, handle_client_timer, c);
 }
 
 static void
@@ -386,40 +450,50 @@ handle_client_timer(void *arg)
 {
 	struct client *c = arg;
 	c->timer = 0;
-	uint64_t due = client_due(c);
-	if (mux_now() >= due) {
+	if (mux_now() >= client_due(c)) {
 		client_close(c, true);
 		return;
 	}
-	/* Re-armed only here, rather than on every byte moved. */
-	c->timer = mux_add_timer(c->h->mux, due, handle_client_timer, c);
+	client_arm(c);
 }
 
-/* Opens the file for PATH (relative, already free of ".."); the status
- * to answer with. */
+/* Constant time, so the token cannot be guessed a digit at a time. */
+static bool
+token_equal(const char *a, const char *b, size_t n)
+{
+	unsigned char d = 0;
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+/* The publication that PATH (a parsed request path: "<token>/<name>")
+ * names, or NULL. */
+static const struct pub *
+httpd_lookup(const struct httpd *h, const char *path)
+{
+	size_t tl = strlen(h->token);
+	if (strlen(path) <= tl + 1 || path[tl] != '/' ||
+	    !token_equal(path, h->token, tl))
+		return NULL;
+	for (size_t i = 0; i < h->npubs; i++)
+		if (strcmp(path + tl + 1, h->pubs[i].name) == 0)
+			return &h->pubs[i];
+	return NULL;
+}
+
+/* Opens the file published as PATH; the status to answer with.  Any
+ * path not published is 404, whatever it would name on disk. */
 static int
 httpd_open(struct httpd *h, const char *path, int *fdp, off_t *sizep)
 {
-	char *full = xasprintf("%s/%s", h->root, path);
-	char *real = realpath(full, NULL);
-	int err = errno;
-	free(full);
-	if (real == NULL)
-		return err == EACCES ? 403 : 404;
-	/* Symlinks may lead anywhere: what they resolve to must still be
-	 * under the root. */
-	bool inside = h->rootlen == 1 ||
-	              (strncmp(real, h->root, h->rootlen) == 0 &&
-	               (real[h->rootlen] == '\0' || real[h->rootlen] == '/'));
-	if (!inside) {
-		free(real);
-		return 403;
-	}
+	const struct pub *p = httpd_lookup(h, path);
+	if (p == NULL)
+		return 404;
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-	                        O_NOFOLLOW);
-	err = errno;
-	free(real);
+	int fd = open(p->file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+	                           O_NOFOLLOW);
+	int err = errno;
 	if (fd < 0)
 		return err == EACCES || err == EPERM ? 403 : 404;
 	struct stat st;
@@ -436,6 +510,10 @@ static void
 client_respond(struct client *c, int status)
 {
 	off_t size = 0;
+	/* A ".." names nothing published either: no answer tells a
+	 * prober more than another. */
+	if (status == 403)
+		status = 404;
 	if (status == 200)
 		status = httpd_open(c->h, c->req.path, &c->file, &size);
 	c->status = status;
@@ -474,8 +552,9 @@ client_respond(struct client *c, int status)
 		c->head_len = (size_t)n;
 	c->outlen = (size_t)n;
 	c->outoff = 0;
-	c->state = CLIENT_WRITE;
+	client_set_state(c, CLIENT_WRITE);
 	mux_set_events(c->h->mux, c->fd, POLLOUT);
+	client_arm(c);
 	client_write(c);
 }
 
@@ -514,11 +593,12 @@ client_done(struct client *c)
 	free(c->out);
 	c->out = NULL;
 	shutdown(c->fd, SHUT_WR);
-	c->state = CLIENT_LINGER;
+	client_set_state(c, CLIENT_LINGER);
 	c->linger_until = mux_now() + HTTPD_LINGER_NS;
 	if (c->linger_until > c->last_active + h->timeout_ns)
 		c->linger_until = c->last_active + h->timeout_ns;
 	mux_set_events(h->mux, c->fd, POLLIN);
+	client_arm(c);
 }
 
 static void
@@ -624,13 +704,55 @@ handle_emfile_timer(void *arg)
 	httpd_update_listener(h);
 }
 
+/* The peer address SS as 16 bytes, IPv4 as v4-mapped IPv6, so that a
+ * dual-stack listener counts a client once whichever way it comes. */
+static void
+peer_address(const struct sockaddr_storage *ss, unsigned char out[16])
+{
+	memset(out, 0, 16);
+	if (ss->ss_family == AF_INET6) {
+		memcpy(out, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	} else if (ss->ss_family == AF_INET) {
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &((const struct sockaddr_in *)ss)->sin_addr,
+		       4);
+	}
+}
+
+static size_t
+clients_from(const struct httpd *h, const unsigned char addr[16])
+{
+	size_t n = 0;
+	for (const struct client *c = h->clients; c; c = c->next)
+		n += memcmp(c->addr, addr, 16) == 0;
+	return n;
+}
+
+/* The client that has been sending its head the longest, or NULL. */
+static struct client *
+oldest_reader(const struct httpd *h)
+{
+	struct client *old = NULL;
+	for (struct client *c = h->clients; c; c = c->next)
+		if (c->state == CLIENT_READ)
+			old = c;
+	return old;
+}
+
 static void
 handle_accept(int fd, short events, void *arg)
 {
 	struct httpd *h = arg;
 	(void)events;
-	while (h->nclients < HTTPD_CLIENTS_MAX && !h->emfile) {
-		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	for (int i = 0; i < HTTPD_ACCEPT_BURST && !h->emfile; i++) {
+		/* Full of clients being answered: the rest wait in the
+		 * backlog. */
+		if (h->nclients >= h->clients_max && h->nreading == 0)
+			break;
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl,
+		                  SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
@@ -645,18 +767,32 @@ handle_accept(int fd, short events, void *arg)
 			}
 			break;
 		}
+		unsigned char addr[16];
+		peer_address(&ss, addr);
+		/* Before making room: one address over its share must not
+		 * push out anybody else. */
+		if (clients_from(h, addr) >= h->per_address_max) {
+			close(cfd);
+			continue;
+		}
+		/* A slow head gives way to a new client, which may be the
+		 * device, rather than the device waiting for it. */
+		if (h->nclients >= h->clients_max)
+			client_close(oldest_reader(h), false);
 		struct client *c = xcalloc(1, sizeof *c);
 		c->h = h;
 		c->fd = cfd;
 		c->file = -1;
+		memcpy(c->addr, addr, 16);
 		c->state = CLIENT_READ;
 		c->last_active = mux_now();
-		c->timer = mux_add_timer(h->mux, c->last_active + h->timeout_ns,
-		                         handle_client_timer, c);
+		c->head_due = c->last_active + h->head_timeout_ns;
 		c->next = h->clients;
 		h->clients = c;
 		h->nclients++;
+		h->nreading++;
 		mux_add_fd(h->mux, cfd, POLLIN, handle_client, c);
+		client_arm(c);
 	}
 	httpd_update_listener(h);
 }
@@ -712,7 +848,9 @@ httpd_listen(struct httpd *h, const char *addr, char *err, size_t errlen)
 	struct addrinfo hints = {0}, *res, *ai;
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	/* Numbers only: a name would be a blocking DNS lookup while the
+	 * job's consoles wait to be read. */
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST;
 	int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", addr,
@@ -763,30 +901,90 @@ httpd_listen(struct httpd *h, const char *addr, char *err, size_t errlen)
 	return 0;
 }
 
-struct httpd *
-httpd_start(struct mux *mux, const char *addr, const char *root_dir, char *err,
-            size_t errlen)
+/* 128 bits from getrandom(2) in lowercase hex; -1 when the kernel gives
+ * none. */
+static int
+make_token(char out[2 * HTTPD_TOKEN_BYTES + 1])
 {
-	char *root = realpath(root_dir, NULL);
-	struct stat st;
-	if (root == NULL || stat(root, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "cannot serve %s: %s", root_dir,
-		         root ? strerror(ENOTDIR) : strerror(errno));
-		free(root);
+	unsigned char r[HTTPD_TOKEN_BYTES];
+	size_t got = 0;
+	while (got < sizeof r) {
+		ssize_t n = getrandom(r + got, sizeof r - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+	return 0;
+}
+
+struct httpd *
+httpd_start(struct mux *mux, const char *addr, char *err, size_t errlen)
+{
+	struct httpd *h = xcalloc(1, sizeof *h);
+	if (make_token(h->token) < 0) {
+		snprintf(err, errlen, "cannot make the server's token: %s",
+		         strerror(errno));
+		free(h);
 		return NULL;
 	}
-	struct httpd *h = xcalloc(1, sizeof *h);
 	h->mux = mux;
-	h->root = root;
-	h->rootlen = strlen(root);
 	h->timeout_ns = HTTPD_TIMEOUT_MS * 1000000ULL;
+	h->head_timeout_ns = HTTPD_HEAD_TIMEOUT_MS * 1000000ULL;
+	h->per_address_max = HTTPD_PER_ADDRESS_MAX;
+	h->clients_max = HTTPD_CLIENTS_MAX;
 	if (httpd_listen(h, addr, err, errlen) < 0) {
-		free(h->root);
 		free(h);
 		return NULL;
 	}
 	mux_add_fd(mux, h->fd, POLLIN, handle_accept, h);
 	return h;
+}
+
+/* A name that is one URL path segment as it stands, and a plain file
+ * name on the device (wget saves to it). */
+static bool
+name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 255 || name[0] == '.' || name[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		      (c >= 'A' && c <= 'Z') || c == '.' || c == '_' ||
+		      c == '-'))
+			return false;
+	}
+	return true;
+}
+
+const char *
+httpd_publish(struct httpd *h, const char *file_path, const char *name)
+{
+	if (!name_ok(name))
+		return NULL;
+	for (size_t i = 0; i < h->npubs; i++)
+		if (strcmp(h->pubs[i].name, name) == 0) {
+			free(h->pubs[i].file);
+			h->pubs[i].file = xstrdup(file_path);
+			return h->pubs[i].url;
+		}
+	h->pubs = xrealloc(h->pubs, (h->npubs + 1) * sizeof *h->pubs);
+	struct pub *p = &h->pubs[h->npubs++];
+	p->file = xstrdup(file_path);
+	p->name = xstrdup(name);
+	p->url = xasprintf("/%s/%s", h->token, name);
+	return p->url;
+}
+
+const char *
+httpd_token(const struct httpd *h)
+{
+	return h->token;
 }
 
 const char *
@@ -811,6 +1009,28 @@ httpd_set_timeout(struct httpd *h, unsigned int ms)
 	h->timeout_ns = (uint64_t)ms * 1000000ULL;
 }
 
+void
+httpd_set_head_timeout(struct httpd *h, unsigned int ms)
+{
+	h->head_timeout_ns = (uint64_t)ms * 1000000ULL;
+}
+
+void
+httpd_set_limits(struct httpd *h, size_t per_address, size_t total)
+{
+	if (per_address)
+		h->per_address_max = per_address;
+	if (total)
+		h->clients_max = total;
+	httpd_update_listener(h);
+}
+
+size_t
+httpd_connections(const struct httpd *h)
+{
+	return h->nclients;
+}
+
 unsigned long long
 httpd_requests(const struct httpd *h)
 {
@@ -828,6 +1048,11 @@ httpd_stop(struct httpd *h)
 		mux_cancel_timer(h->mux, h->emfile_timer);
 	mux_remove_fd(h->mux, h->fd);
 	close(h->fd);
-	free(h->root);
+	for (size_t i = 0; i < h->npubs; i++) {
+		free(h->pubs[i].file);
+		free(h->pubs[i].name);
+		free(h->pubs[i].url);
+	}
+	free(h->pubs);
 	free(h);
 }

@@ -9,9 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "action-host.h"
+#include "actions.h"
+#include "host.h"
 #include "download.h"
-#include "action-qemu.h"
+#include "filepolicy.h"
+#include "httpd.h"
 #include "job.h"
 #include "match.h"
 
@@ -21,7 +23,6 @@
 #define RETRY_INTERVAL_S 1
 #define FEEDBACK_LISTEN_NS (1000ULL * 1000 * 1000)
 #define FEEDBACK_QUIET_NS (20ULL * 1000 * 1000)
-#define NS_PER_S 1000000000ULL
 
 void
 job_logf(struct job *j, const char *lvl, const char *fmt, ...)
@@ -113,14 +114,38 @@ job_use_conn(struct job *j, struct conn *c)
 	}
 }
 
-struct conn *
-job_conn_open(struct job *j, struct action *a, const char *name,
-              const char *command, const char *const *tags, size_t ntags,
-              const char *ns)
+void
+job_conn_close(struct job *j, struct conn *c)
+{
+	if (c == NULL)
+		return;
+	conn_close(c);
+	/* A closed connection leaves the job: nothing may reach its freed
+	 * stream again (a QEMU boot retried crashed on it). */
+	for (size_t i = 0; i < j->nconns; i++)
+		if (j->conns[i] == c) {
+			memmove(&j->conns[i], &j->conns[i + 1],
+			        (j->nconns - i - 1) * sizeof *j->conns);
+			j->nconns--;
+			break;
+		}
+	for (size_t i = 0; i < j->nns; i++)
+		if (j->ns[i].conn == c)
+			j->ns[i].conn = NULL;
+	free(c);
+}
+
+static struct conn *
+job_conn_start(struct job *j, struct action *a, const char *name,
+               const char *command, char *const *argv,
+               const char *const *tags, size_t ntags, const char *ns)
 {
 	struct conn *c = xcalloc(1, sizeof *c);
-	if (conn_open(c, j->mux, name, command, tags, ntags, NULL, &j->log,
-	              ns) < 0) {
+	int rc = argv ? conn_open_argv(c, j->mux, name, command, argv, tags,
+	                               ntags, NULL, &j->log, ns)
+	              : conn_open(c, j->mux, name, command, tags, ntags, NULL,
+	                          &j->log, ns);
+	if (rc < 0) {
 		job_fail(j, ERR_INFRASTRUCTURE, "%s: %s", a->name, c->error);
 		conn_close(c);
 		free(c);
@@ -140,7 +165,7 @@ job_conn_open(struct job *j, struct action *a, const char *name,
 	if (rawlog_open(&c->raw, j->outdir, logname) == 0) {
 		c->raw_open = true;
 		/* The job's secrets never reach a log, the raw ones either. */
-		rawlog_set_masks(&c->raw, &j->log.masks, &j->log.nmasks);
+		rawlog_set_secrets(&c->raw, &j->log.secrets);
 	}
 	else
 		job_logf(j, "warning", "cannot write %s/%s.log: %s", j->outdir,
@@ -150,6 +175,22 @@ job_conn_open(struct job *j, struct action *a, const char *name,
 	j->conns[j->nconns++] = c;
 	job_use_conn(j, c);
 	return c;
+}
+
+struct conn *
+job_conn_open(struct job *j, struct action *a, const char *name,
+              const char *command, const char *const *tags, size_t ntags,
+              const char *ns)
+{
+	return job_conn_start(j, a, name, command, NULL, tags, ntags, ns);
+}
+
+struct conn *
+job_conn_open_argv(struct job *j, struct action *a, const char *name,
+                   const char *display, char *const *argv,
+                   const char *const *tags, size_t ntags, const char *ns)
+{
+	return job_conn_start(j, a, name, display, argv, tags, ntags, ns);
 }
 
 void
@@ -397,12 +438,19 @@ action_end(struct action *a, int rc)
 	return rc;
 }
 
+void
+action_step(struct action *parent, const char *name, const char *msg)
+{
+	struct action a;
+	action_begin(&a, parent->job, parent, name, NULL, NULL, 0);
+	if (msg)
+		job_logf(parent->job, "debug", "%s", msg);
+	action_end(&a, 0);
+}
+
 /* ---- the top-level actions ---- */
 
-enum block_kind { BLOCK_DEPLOY, BLOCK_BOOT, BLOCK_TEST, BLOCK_COMMAND };
-
 struct block {
-	enum block_kind kind;
 	const char *name; /* the top-level action's name */
 	const struct ynode *params;
 	int (*run)(struct job *, struct action *);
@@ -417,22 +465,9 @@ command_exists(const char *cmd, char **prog)
 	*prog = xstrndup(cmd, n);
 	if (**prog == '\0')
 		return false;
-	if (strchr(*prog, '/'))
-		return access(*prog, X_OK) == 0;
-	const char *path = getenv("PATH");
-	if (path == NULL)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	for (const char *p = path;;) {
-		size_t len = strcspn(p, ":");
-		char *f = xasprintf("%.*s/%s", (int)len, len ? p : ".", *prog);
-		bool ok = access(f, X_OK) == 0;
-		free(f);
-		if (ok)
-			return true;
-		if (p[len] == '\0')
-			return false;
-		p += len + 1;
-	}
+	char *full = path_lookup(*prog);
+	free(full);
+	return full != NULL;
 }
 
 /* As LAVA's connect-device validates: the connection's command must be
@@ -462,24 +497,71 @@ check_boot_command(struct job *j, const struct ynode *params, struct diags *d)
 	free(prog);
 }
 
-/* Python's repr() of a str, as LAVA's error lists print their items. */
-static void
-py_repr(struct buf *b, const char *s)
-{
-	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
-	buf_addc(b, q);
-	for (; *s; s++) {
-		if (*s == q || *s == '\\')
-			buf_addc(b, '\\');
-		buf_addc(b, *s);
-	}
-	buf_addc(b, q);
-}
+/* How long one HEAD check may take (never past the job's deadline). */
+#define URL_CHECK_NS (30 * NS_PER_S)
 
 /* As LAVA's download actions validate: every http(s) url definition of a
- * test block must answer 200 before the job starts. */
+ * test block must answer 200 before the job starts.  The HEAD requests
+ * run in the job's mux, each bounded by 30 s and the job's deadline; a
+ * signal to stop ends them at once: the job is canceled, -1. */
+/* PATH (the local file NODE names, at actions[I].KEY) may be read only
+ * where the worker allows it (filepolicy.h). */
 static void
-check_test_urls(const struct ynode *params, struct diags *d)
+check_local_file(struct job *j, const struct ynode *node, const char *path,
+                 size_t i, const char *key, struct diags *d)
+{
+	char why[512];
+	if (file_policy_allows(j->files, path, why, sizeof why))
+		return;
+	char *at = xasprintf("actions[%zu].%s", i, key);
+	diags_add(d, ERR_JOB, node->line, node->col, at, "%s", why);
+	free(at);
+}
+
+/* The worker's files the block at actions[I] names: file:// images and
+ * url definitions, git repositories given as paths. */
+static void
+check_local_files(struct job *j, const char *type, const struct ynode *params,
+                  size_t i, struct diags *d)
+{
+	const struct ynode *imgs = ymap_get(params, "images");
+	if (strcmp(type, "deploy") == 0 && imgs && imgs->kind == YN_MAP)
+		for (size_t k = 0; k < imgs->n; k++) {
+			const struct ynode *url = ymap_get(imgs->vals[k], "url");
+			if (url == NULL || url->kind != YN_STR ||
+			    strncmp(url->str, "file://", 7) != 0 ||
+			    imgs->keys[k]->kind != YN_STR)
+				continue;
+			char *key = xasprintf("deploy.images.%s.url",
+			                      imgs->keys[k]->str);
+			check_local_file(j, url, url->str + 7, i, key, d);
+			free(key);
+		}
+	const struct ynode *defs = ymap_get(params, "definitions");
+	for (size_t k = 0; strcmp(type, "test") == 0 && defs &&
+	                   defs->kind == YN_SEQ && k < defs->n;
+	     k++) {
+		const struct ynode *repo = ymap_get(defs->items[k], "repository");
+		const struct ynode *from = ymap_get(defs->items[k], "from");
+		if (repo == NULL || repo->kind != YN_STR)
+			continue;
+		char *path = NULL;
+		if (ynode_is_str(from, "git"))
+			path = git_local_path(repo->str);
+		else if (ynode_is_str(from, "url") &&
+		         strncmp(repo->str, "file://", 7) == 0)
+			path = xstrdup(repo->str + 7);
+		if (path == NULL)
+			continue;
+		char *key = xasprintf("test.definitions[%zu].repository", k);
+		check_local_file(j, repo, path, i, key, d);
+		free(key);
+		free(path);
+	}
+}
+
+static int
+check_test_urls(struct job *j, const struct ynode *params, struct diags *d)
 {
 	const struct ynode *defs = ymap_get(params, "definitions");
 	for (size_t i = 0; defs && defs->kind == YN_SEQ && i < defs->n; i++) {
@@ -490,86 +572,58 @@ check_test_urls(const struct ynode *params, struct diags *d)
 		    (strncmp(repo->str, "http://", 7) != 0 &&
 		     strncmp(repo->str, "https://", 8) != 0))
 			continue;
-		char err[512];
-		long status = download_status_of(repo->str, 30, err, sizeof err);
-		if (status == 200)
+		uint64_t until = mux_now() + URL_CHECK_NS;
+		struct download_req req = {
+		    .url = repo->str,
+		    .mux = j->mux,
+		    .deadline_ns =
+		        until < j->deadline_ns ? until : j->deadline_ns,
+		    .stop = cancel_check,
+		    .arg = j,
+		    .head = true,
+		};
+		struct download_res res;
+		int rc = download_run(&req, &res);
+		if (res.status == DOWNLOAD_CANCELED || job_canceled(j)) {
+			job_canceled(j);
+			diags_add(d, ERR_CANCELED, 0, 0, "",
+			          "The job was canceled");
+			return -1;
+		}
+		if (rc == 0 && res.http == 200)
 			continue;
-		char *what = status < 0
-		                 ? xasprintf("Unable to get '%s': %s", repo->str,
-		                             err)
-		                 : xasprintf("Resource unavailable at '%s' (%ld)",
-		                             repo->str, status);
+		char *what =
+		    rc < 0 && res.status != DOWNLOAD_HTTP
+		        ? xstrdup(res.err)
+		        : xasprintf("Resource unavailable at '%s' (%ld)",
+		                    repo->str, res.http);
 		struct buf b;
 		buf_init(&b);
 		buf_adds(&b, "Invalid job data: [");
-		py_repr(&b, what);
+		py_repr_str(&b, what);
 		buf_adds(&b, "]");
 		diags_add(d, ERR_JOB, 0, 0, "", "%s", b.data);
 		buf_free(&b);
 		free(what);
 	}
+	return 0;
 }
 
-/* What tether runs; anything else is refused before the job starts. */
+/* What tether runs (actions.h); anything else is refused before the job
+ * starts. */
 static int
 block_classify(const char *key, const struct ynode *params, struct block *b,
                struct diags *d)
 {
-	const struct ynode *method = ymap_get(params, "method");
-	const struct ynode *to = ymap_get(params, "to");
+	const struct action_kind *k = action_kind_of(key, params);
 	b->params = params;
-	if (strcmp(key, "deploy") == 0) {
-		b->kind = BLOCK_DEPLOY;
-		if (ynode_is_str(to, "overlay")) {
-			b->name = "lava-overlay";
-			b->run = deploy_overlay;
-			return 0;
-		}
-		if (ynode_is_str(to, "tmpfs")) {
-			b->name = "deployimages";
-			b->run = deploy_tmpfs;
-			return 0;
-		}
-		if (ynode_is_str(to, "ssh")) {
-			b->name = "scp-overlay";
-			b->run = deploy_ssh;
-			return 0;
-		}
-	} else if (strcmp(key, "boot") == 0) {
-		b->kind = BLOCK_BOOT;
-		if (ynode_is_str(method, "minimal")) {
-			b->name = "minimal-boot";
-			b->run = boot_minimal;
-			return 0;
-		}
-		if (ynode_is_str(method, "new_connection")) {
-			b->name = "secondary-shell-action";
-			b->run = boot_new_connection;
-			return 0;
-		}
-		if (ynode_is_str(method, "qemu")) {
-			b->name = "boot-image-retry";
-			b->run = boot_qemu;
-			return 0;
-		}
-		if (ynode_is_str(method, "ssh")) {
-			b->name = "login-ssh";
-			b->run = boot_ssh;
-			return 0;
-		}
-	} else if (strcmp(key, "test") == 0) {
-		b->kind = BLOCK_TEST;
-		if (ymap_get(params, "definitions")) {
-			b->name = "lava-test-retry";
-			b->run = test_shell;
-			return 0;
-		}
-	} else if (strcmp(key, "command") == 0) {
-		b->kind = BLOCK_COMMAND;
-		b->name = "user-command";
-		b->run = command_run;
+	if (k) {
+		b->name = k->name;
+		b->run = k->run;
 		return 0;
 	}
+	const struct ynode *to = ymap_get(params, "to");
+	const struct ynode *method = ymap_get(params, "method");
 	const struct ynode *what = to ? to : method;
 	diags_add(d, ERR_JOB, params ? params->line : 0,
 	          params ? params->col : 0, key,
@@ -700,7 +754,7 @@ finalize_listen(struct job *j, struct job_ns *ns)
 		                      : "shell";
 		job_logf(j, "info", "Disconnecting from %s: Finalise", how);
 	}
-	conn_close(ns->conn);
+	job_conn_close(j, ns->conn);
 }
 
 static void
@@ -748,10 +802,14 @@ finalize_run(struct job *j)
 		if (j->conns[i]->fd >= 0)
 			conn_close(j->conns[i]);
 	action_end(&rf, 0);
-	ssh_finalize(j, &fin);
+	for (unsigned i = 0; i < njob_hooks; i++)
+		if (job_hooks[i].finalize)
+			job_hooks[i].finalize(j, &fin);
 	action_end(&fin, 0);
 	/* The actions' own cleanup, after finalize, as LAVA's job cleanup. */
-	command_undo_all(j);
+	for (unsigned i = 0; i < njob_hooks; i++)
+		if (job_hooks[i].cleanup)
+			job_hooks[i].cleanup(j);
 	if (!had_error)
 		job_logf(j, "info", "Cleaning after the job");
 	j->deadline_ns = saved_deadline;
@@ -812,8 +870,12 @@ job_blocks(struct job *j, struct block **out, size_t *nout)
 			n++;
 		if (ynode_is_str(item->keys[0], "boot"))
 			check_boot_command(j, item->vals[0], &d);
-		if (ynode_is_str(item->keys[0], "test"))
-			check_test_urls(item->vals[0], &d);
+		if (item->keys[0]->kind == YN_STR)
+			check_local_files(j, item->keys[0]->str, item->vals[0],
+			                  i, &d);
+		if (ynode_is_str(item->keys[0], "test") &&
+		    check_test_urls(j, item->vals[0], &d) < 0)
+			break;
 	}
 	*out = blocks;
 	*nout = n;
@@ -822,9 +884,10 @@ job_blocks(struct job *j, struct block **out, size_t *nout)
 		return 0;
 	}
 	for (size_t i = 0; i < d.n; i++) {
+		const char *key = d.v[i].path, *sep = *key ? ": " : "";
 		char *msg = d.v[i].line
-		                ? xasprintf("%s:%d: %s", j->job_file,
-		                            d.v[i].line, d.v[i].msg)
+		                ? xasprintf("%s:%d: %s%s%s", j->job_file,
+		                            d.v[i].line, key, sep, d.v[i].msg)
 		                : xstrdup(d.v[i].msg);
 		if (!j->failed)
 			job_fail(j, d.v[i].cls, "%s", msg);
@@ -846,7 +909,6 @@ job_run(struct job *j)
 		job_secs = 24 * 3600;
 	j->deadline_ns = j->start_ns + (uint64_t)job_secs * NS_PER_S;
 
-	ssh_mask_secrets(j);
 	job_logf(j, "info", "tether, a LAVA-compatible dispatcher");
 	job_logf(j, "info", "start: 0 validate");
 	time_t now = time(NULL);
@@ -898,4 +960,41 @@ job_run(struct job *j)
 	                          j->failed ? result_error_type(j->err_cls)
 	                                    : NULL));
 	return j->failed ? 1 : 0;
+}
+
+void
+job_free(struct job *j)
+{
+	if (j->httpd)
+		httpd_stop(j->httpd);
+	for (size_t i = 0; i < j->nconns; i++) {
+		conn_close(j->conns[i]);
+		free(j->conns[i]);
+	}
+	free(j->conns);
+	for (size_t i = 0; i < j->nopened; i++)
+		free(j->opened[i]);
+	free(j->opened);
+	for (size_t i = 0; i < j->nns; i++) {
+		struct job_ns *ns = &j->ns[i];
+		free(ns->name);
+		for (size_t k = 0; k < ns->nprompts; k++)
+			free(ns->prompts[k]);
+		free(ns->prompts);
+		free(ns->overlay_tgz);
+		free(ns->overlay_url);
+		if (ns->has_layout)
+			overlay_layout_free(&ns->layout);
+	}
+	free(j->ns);
+	if (j->workdir) {
+		rm_rf(j->workdir);
+		free(j->workdir);
+	}
+	free(j->err_msg);
+	results_close(&j->results);
+	joblog_close(&j->log);
+	mux_free(j->mux);
+	ydoc_free(j->doc);
+	memset(j, 0, sizeof *j);
 }

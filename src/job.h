@@ -28,6 +28,7 @@
 #include "yaml.h"
 
 struct httpd;
+struct file_policy;
 struct ssh_state;
 
 /* What a namespace holds between its actions. */
@@ -44,6 +45,18 @@ struct job_ns {
 	bool booted;
 };
 
+/* The dispatcher's caps on what a job fetches (--dispatcher keys of the
+ * same names, docs/run.md); cmd-run.c sets the defaults. */
+struct job_limits {
+	uint64_t max_download_bytes;  /* a url definition's archive */
+	uint64_t max_archive_bytes;   /* unpacked from one such archive */
+	uint64_t max_archive_entries; /* ... in entries */
+	uint64_t max_image_bytes;     /* an image, once decompressed */
+};
+
+/* An image's default cap (the others: overlay.h). */
+#define JOB_MAX_IMAGE_BYTES (64ULL << 30)
+
 struct job {
 	/* inputs */
 	const char *job_file;
@@ -55,6 +68,9 @@ struct job {
 	const char *share_dir;
 	const char *dispatcher_ip;   /* LAVA_DISPATCHER_IP, URLs' host */
 	const char *http_listen;     /* where the overlay server listens */
+	struct job_limits limits;
+	/* The worker's files the job may read (file://, git paths). */
+	const struct file_policy *files;
 
 	struct mux *mux;
 	struct joblog log;
@@ -107,6 +123,10 @@ struct action {
 /* Runs the whole job; returns 0 when it passed.  J is filled by the
  * caller (inputs, log, results opened). */
 int job_run(struct job *j);
+/* Frees what J holds once it ran (or could not start): its connections
+ * closed, its scratch directory removed, its logs and results closed,
+ * its mux and job document freed. */
+void job_free(struct job *j);
 
 /* Starts A, a child of PARENT (NULL: a top-level action), logging
  * "start: <level> <name> (timeout HH:MM:SS) [ns]".  DEFAULT_SECONDS is
@@ -114,6 +134,10 @@ int job_run(struct job *j);
 void action_begin(struct action *a, struct job *j, struct action *parent,
                   const char *name, const char *ns,
                   const struct ynode *params, long long default_seconds);
+/* A child of PARENT with nothing to do here (a step of LAVA's tree that
+ * tether needs no work for), begun and ended at once, with MSG as a
+ * debug line when not NULL. */
+void action_step(struct action *parent, const char *name, const char *msg);
 /* Ends A with "end: ..." and, unless A->no_result, its results record
  * (pass when RC is 0). */
 int action_end(struct action *a, int rc);
@@ -154,10 +178,19 @@ struct job_ns *job_ns_get(struct job *j, const char *name);
 /* Makes C the connection whose lines are "target"; the others become
  * "feedback" with their namespace. */
 void job_use_conn(struct job *j, struct conn *c);
+/* Closes C by its tags and frees it: it leaves the job's list and its
+ * namespace (whose conn becomes NULL). */
+void job_conn_close(struct job *j, struct conn *c);
 /* Opens a connection of the device in namespace NS. */
 struct conn *job_conn_open(struct job *j, struct action *a, const char *name,
                            const char *command, const char *const *tags,
                            size_t ntags, const char *ns);
+/* The same for a program run as ARGV, no shell (what a job supplies is
+ * in it); DISPLAY is the command line the logs show. */
+struct conn *job_conn_open_argv(struct job *j, struct action *a,
+                                const char *name, const char *display,
+                                char *const *argv, const char *const *tags,
+                                size_t ntags, const char *ns);
 
 /* The namespace of a block: its namespace: or "common". */
 const char *job_block_ns(const struct ynode *params);
@@ -188,19 +221,5 @@ int job_shell_run(struct action *a, struct conn *c, char *const *prompts,
  * code N!".  Then waits for one of PROMPTS.  0 or -1. */
 int job_shell_checked(struct action *a, struct conn *c, char *const *prompts,
                       size_t nprompts, const char *line, unsigned delay_ms);
-
-/* The actions (action-*.c). */
-int deploy_overlay(struct job *j, struct action *top);
-int boot_minimal(struct job *j, struct action *top);
-int boot_new_connection(struct job *j, struct action *top);
-int test_shell(struct job *j, struct action *top);
-int command_run(struct job *j, struct action *top);
-int deploy_ssh(struct job *j, struct action *top);
-int boot_ssh(struct job *j, struct action *top);
-/* The job's secrets masked in the job log from now on. */
-void ssh_mask_secrets(struct job *j);
-/* At the end of the job, whatever happened: the overlay removed from an
- * ssh device, its schroot session ended (a child action of PARENT). */
-void ssh_finalize(struct job *j, struct action *parent);
 
 #endif

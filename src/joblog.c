@@ -16,8 +16,7 @@ int
 joblog_open(struct joblog *log, const char *path)
 {
 	memset(log, 0, sizeof *log);
-	log->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
-		       0644);
+	log->fd = file_create_new(path);
 	return log->fd < 0 ? -1 : 0;
 }
 
@@ -64,52 +63,13 @@ joblog_close(struct joblog *log)
 	if (log->fd >= 0)
 		close(log->fd);
 	log->fd = -1;
-	for (size_t i = 0; i < log->nmasks; i++)
-		free(log->masks[i]);
-	free(log->masks);
-	log->masks = NULL;
-	log->nmasks = 0;
+	secrets_free(&log->secrets);
 }
 
 void
 joblog_mask_add(struct joblog *log, const char *secret)
 {
-	if (secret == NULL || *secret == '\0')
-		return;
-	for (size_t i = 0; i < log->nmasks; i++)
-		if (strcmp(log->masks[i], secret) == 0)
-			return;
-	log->masks = xreallocarray(log->masks, log->nmasks + 1,
-				   sizeof *log->masks);
-	log->masks[log->nmasks++] = xstrdup(secret);
-}
-
-/* MSG with every mask replaced, or NULL when none occurs in it. */
-static char *
-joblog_masked(const struct joblog *log, const char *msg, size_t *len)
-{
-	char *out = NULL;
-	for (size_t i = 0; i < log->nmasks; i++) {
-		const char *m = log->masks[i];
-		size_t ml = strlen(m);
-		const char *src = out ? out : msg;
-		size_t sl = *len;
-		if (memmem(src, sl, m, ml) == NULL)
-			continue;
-		struct buf b;
-		buf_init(&b);
-		const char *p = src, *end = src + sl, *hit;
-		while ((hit = memmem(p, (size_t)(end - p), m, ml)) != NULL) {
-			buf_add(&b, p, (size_t)(hit - p));
-			buf_adds(&b, "[MASKED]");
-			p = hit + ml;
-		}
-		buf_add(&b, p, (size_t)(end - p));
-		*len = b.len;
-		free(out);
-		out = buf_steal(&b);
-	}
-	return out;
+	secrets_add(&log->secrets, secret);
 }
 
 /* Length of a valid UTF-8 sequence at S, or 0. */
@@ -229,7 +189,7 @@ void
 joblog_record(struct joblog *log, const char *lvl, const char *msg,
 	      size_t len, const char *ns)
 {
-	char *masked = log->nmasks ? joblog_masked(log, msg, &len) : NULL;
+	char *masked = secrets_mask(&log->secrets, msg, &len);
 	if (masked)
 		msg = masked;
 	struct buf *b = joblog_head(log, lvl);
@@ -249,13 +209,18 @@ void
 joblog_record_flow(struct joblog *log, const char *lvl, const char *flow,
 		   size_t len)
 {
-	char *masked = log->nmasks ? joblog_masked(log, flow, &len) : NULL;
-	if (masked)
-		flow = masked;
+	char *masked = secrets_mask(&log->secrets, flow, &len);
+	joblog_record_flow_masked(log, lvl, masked ? masked : flow, len);
+	free(masked);
+}
+
+void
+joblog_record_flow_masked(struct joblog *log, const char *lvl, const char *flow,
+                          size_t len)
+{
 	struct buf *b = joblog_head(log, lvl);
 	log->records++;
 	buf_add(b, flow, len);
-	free(masked);
 	buf_adds(b, "}\n");
 	if (log->batch == 0)
 		joblog_flush(log);

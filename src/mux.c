@@ -32,6 +32,8 @@ struct mux {
 	uint64_t next_timer_id;
 	struct pollfd *pfds;
 	size_t pfds_cap;
+	sigset_t sigmask;
+	bool has_sigmask;
 };
 
 uint64_t
@@ -56,6 +58,13 @@ mux_new(void)
 	struct mux *mux = xcalloc(1, sizeof *mux);
 	mux->next_timer_id = 1;
 	return mux;
+}
+
+void
+mux_set_sigmask(struct mux *mux, const sigset_t *mask)
+{
+	mux->sigmask = *mask;
+	mux->has_sigmask = true;
 }
 
 void
@@ -188,7 +197,7 @@ mux_run_once(struct mux *mux, uint64_t until)
 		ts.tv_nsec = (long)(d % 1000000000ULL);
 		tsp = &ts;
 	}
-	int rc = ppoll(mux->pfds, n, tsp, NULL);
+	int rc = ppoll(mux->pfds, n, tsp, mux->has_sigmask ? &mux->sigmask : NULL);
 	if (rc < 0 && errno != EINTR)
 		return -1;
 	for (size_t i = 0; rc > 0 && i < n; i++) {

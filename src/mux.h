@@ -6,6 +6,7 @@
 #define TETHER_MUX_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stdint.h>
 
 struct mux;
@@ -17,6 +18,10 @@ typedef void (*mux_timer_cb)(void *arg);
 
 struct mux *mux_new(void);
 void mux_free(struct mux *mux);
+/* The signal mask while the loop waits (ppoll's): signals the caller
+ * keeps blocked elsewhere are delivered only there, so one that arrives
+ * between the check of a wait's end and the wait itself still wakes it. */
+void mux_set_sigmask(struct mux *mux, const sigset_t *mask);
 
 /* Watches FD for EVENTS (POLLIN, POLLOUT) until removed. */
 void mux_add_fd(struct mux *mux, int fd, short events, mux_fd_cb cb,

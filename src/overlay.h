@@ -10,17 +10,27 @@
  *
  * <stage> counts the test blocks with definitions in the namespace,
  * <idx> the definitions across them.  Definitions come from: inline,
- * git (the git program) and url (file:// only so far: an archive, as
- * LAVA's url repositories are, unpacked with strip-components). */
+ * git (the git program) and url (an archive over http(s) or file://, as
+ * LAVA's url repositories are, unpacked with strip-components).
+ *
+ * git and the downloads run in the job's mux (every connection is read
+ * meanwhile) and end at the deploy's deadline or on a cancel.  What a
+ * repository or an archive brings is untrusted: only regular files,
+ * directories and links inside the tree are unpacked, the definition
+ * file must be a regular file inside it, and the sizes are capped. */
 #ifndef TETHER_OVERLAY_H
 #define TETHER_OVERLAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "device.h"
 #include "diag.h"
 #include "util.h"
 #include "yaml.h"
+
+struct mux;
 
 struct overlay_spec {
 	const struct ynode *job; /* the job's root map */
@@ -47,7 +57,27 @@ struct overlay_spec {
 	 * root/.ssh/authorized_keys (mode 600) in the overlay.  A private
 	 * key is refused, never copied.  NULL: none. */
 	const char *authorized_key;
+	/* Where git and the downloads wait: the job's mux (NULL: one of
+	 * the build's own).  They end at DEADLINE_NS (absolute, monotonic;
+	 * 0: none) or once STOP(STOP_ARG) is true (a cancel). */
+	struct mux *mux;
+	uint64_t deadline_ns;
+	bool (*stop)(void *arg);
+	void *stop_arg;
+	/* The caps of a url definition (the dispatcher's keys; 0: the
+	 * default below). */
+	uint64_t max_download_bytes, max_archive_bytes, max_archive_entries;
+	/* The worker's files it may read: file:// URLs, git repositories
+	 * given as paths (NULL: any). */
+	const struct file_policy *files;
 };
+
+/* The caps' defaults. */
+#define OVERLAY_MAX_DOWNLOAD_BYTES (1ULL << 30) /* 1 GiB, compressed */
+#define OVERLAY_MAX_ARCHIVE_BYTES (4ULL << 30)  /* 4 GiB, unpacked */
+#define OVERLAY_MAX_ARCHIVE_ENTRIES 100000ULL
+/* A test definition file is read into memory: 1 MiB at most. */
+#define OVERLAY_MAX_TESTDEF_BYTES (1U << 20)
 
 /* One test definition as the test action needs it later. */
 struct overlay_test {
@@ -85,7 +115,12 @@ void overlay_layout_free(struct overlay_layout *l);
 /* Builds the overlay into OUT_TGZ.  With L not NULL the layout is also
  * returned (with commit ids).  Returns 0, or -1 with the reason in D
  * (InfrastructureError "Unable to fetch git repository 'URL'", JobError
- * "Unable to open test definition 'PATH': ...", ...). */
+ * "Unable to open test definition 'PATH': ...", ...), or OVERLAY_TIMEOUT
+ * (the deadline passed: the caller's action times out; D says what was
+ * running) or OVERLAY_CANCELED (stop() was true).  Nothing is left
+ * running either way: git's process group is killed and reaped. */
+#define OVERLAY_TIMEOUT (-2)
+#define OVERLAY_CANCELED (-3)
 int overlay_build(const struct overlay_spec *spec, const char *out_tgz,
                   struct overlay_layout *l, struct diags *d);
 

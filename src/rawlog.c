@@ -8,15 +8,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "joblog.h"
 #include "util.h"
 
 static int
 open_in(const char *dir, const char *name, const char *ext)
 {
 	char *path = xasprintf("%s/%s%s", dir, name, ext);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
-		      0644);
+	int fd = file_create_new(path);
+	int e = errno;
 	free(path);
+	errno = e;
 	return fd;
 }
 
@@ -24,8 +26,7 @@ int
 rawlog_open(struct rawlog *log, const char *dir, const char *name)
 {
 	log->offset = 0;
-	log->masks = NULL;
-	log->nmasks = NULL;
+	log->secrets = NULL;
 	log->hold = NULL;
 	log->nhold = 0;
 	log->fd = open_in(dir, name, ".log");
@@ -53,10 +54,9 @@ rawlog_put(struct rawlog *log, uint64_t wall_ns, const char *data, size_t len)
 }
 
 void
-rawlog_set_masks(struct rawlog *log, char ***masks, const size_t *nmasks)
+rawlog_set_secrets(struct rawlog *log, const struct secrets *s)
 {
-	log->masks = masks;
-	log->nmasks = nmasks;
+	log->secrets = s;
 }
 
 void
@@ -80,8 +80,8 @@ rawlog_write(struct rawlog *log, uint64_t wall_ns, const char *data,
 {
 	if (log->fd < 0)
 		return;
-	size_t nm = log->nmasks ? *log->nmasks : 0;
-	if (nm == 0 && log->nhold == 0) {
+	if ((log->secrets == NULL || log->secrets->n == 0) &&
+	    log->nhold == 0) {
 		rawlog_put(log, wall_ns, data, len);
 		return;
 	}
@@ -96,25 +96,8 @@ rawlog_write(struct rawlog *log, uint64_t wall_ns, const char *data,
 	free(log->hold);
 	log->hold = NULL;
 	log->nhold = 0;
-	size_t keep = n;
-	for (size_t i = 0; i < nm; i++) {
-		const char *m = (*log->masks)[i];
-		size_t ml = strlen(m);
-		if (ml == 0)
-			continue;
-		for (char *p = all; (p = memmem(p, n - (size_t)(p - all), m,
-		                                 ml)) != NULL;
-		     p += ml)
-			memset(p, '*', ml);
-		/* The earliest start of a proper prefix of M at the end. */
-		size_t from = n >= ml ? n - ml + 1 : 0;
-		for (size_t k = from; k < n; k++)
-			if (memcmp(all + k, m, n - k) == 0) {
-				if (k < keep)
-					keep = k;
-				break;
-			}
-	}
+	secrets_star(log->secrets, all, n);
+	size_t keep = secrets_tail(log->secrets, all, n);
 	rawlog_put(log, ns, all, keep);
 	if (keep < n) {
 		log->hold = xmalloc(n - keep);

@@ -516,13 +516,15 @@ results_open(struct results *r, const char *dir, struct joblog *log)
 	memset(r, 0, sizeof *r);
 	r->fd = -1;
 	r->log = log;
+	r->secrets = log ? &log->secrets : NULL;
 	if (dir == NULL)
 		return 0;
 	r->dir = xstrdup(dir);
 	char *path = xasprintf("%s/results.yaml", dir);
-	r->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
-	             0644);
+	r->fd = file_create_new(path);
+	int e = errno;
 	free(path);
+	errno = e;
 	return r->fd < 0 ? -1 : 0;
 }
 
@@ -582,8 +584,54 @@ results_row(struct results *r, const struct rval *map)
 /* {"dt": "2026-11-27T07:30:32.167704", "lvl": "results", "msg": ...} */
 #define RESULTS_LINE_FRAME 63
 
-int
-results_add(struct results *r, struct rval *map)
+/* V with the secrets masked: strings and keys in place; a number (or
+ * null, or bool) whose text holds a secret becomes that text masked. */
+static void
+rval_mask(const struct secrets *s, struct rval *v)
+{
+	size_t len;
+	char *m;
+	switch (v->kind) {
+	case RV_STR:
+		len = strlen(v->s);
+		if ((m = secrets_mask(s, v->s, &len)) != NULL) {
+			free(v->s);
+			v->s = m;
+		}
+		return;
+	case RV_LIST:
+	case RV_MAP:
+		for (size_t i = 0; i < v->n; i++) {
+			if (v->keys) {
+				len = strlen(v->keys[i]);
+				m = secrets_mask(s, v->keys[i], &len);
+				if (m) {
+					free(v->keys[i]);
+					v->keys[i] = m;
+				}
+			}
+			rval_mask(s, v->items[i]);
+		}
+		return;
+	default: {
+		struct buf t;
+		buf_init(&t);
+		scalar_text(&t, v);
+		len = t.len;
+		if (t.len && (m = secrets_mask(s, t.data, &len)) != NULL) {
+			free(v->s);
+			v->kind = RV_STR;
+			v->s = m;
+		}
+		buf_free(&t);
+		return;
+	}
+	}
+}
+
+/* Writes MAP (owned, its secrets masked) everywhere it goes. */
+static int
+results_write(struct results *r, struct rval *map)
 {
 	struct buf b;
 	buf_init(&b);
@@ -597,7 +645,10 @@ results_add(struct results *r, struct rval *map)
 			flow = "{\"skip\": \"line way too long ...\"}";
 			len = strlen(flow);
 		}
-		joblog_record_flow(r->log, "results", flow, len);
+		if (r->secrets == &r->log->secrets)
+			joblog_record_flow_masked(r->log, "results", flow, len);
+		else
+			joblog_record_flow(r->log, "results", flow, len);
 	}
 	int rc = 0;
 	if (r->fd >= 0 && write_all(r->fd, b.data, b.len) < 0)
@@ -609,32 +660,63 @@ results_add(struct results *r, struct rval *map)
 }
 
 int
+results_add(struct results *r, struct rval *map)
+{
+	if (r->secrets && r->secrets->n)
+		rval_mask(r->secrets, map);
+	return results_write(r, map);
+}
+
+/* DIR/NAME replaced by B's bytes, whole: written to a new file beside it
+ * (O_EXCL: none that was there, a planted link included), then renamed
+ * over it, which replaces a link itself, never its target. */
+static int
+write_whole(const char *dir, const char *name, const struct buf *b)
+{
+	char *tmp = NULL;
+	int fd = -1;
+	for (unsigned i = 0; fd < 0 && i < 100; i++) {
+		free(tmp);
+		tmp = xasprintf("%s/.%s.%ld.%u", dir, name, (long)getpid(), i);
+		fd = open(tmp,
+		          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		          0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	int rc = -1;
+	if (fd >= 0) {
+		char *path = xasprintf("%s/%s", dir, name);
+		rc = write_all(fd, b->data, b->len);
+		if (close(fd) < 0)
+			rc = -1;
+		if (rc == 0 && rename(tmp, path) < 0)
+			rc = -1;
+		int e = errno;
+		if (rc < 0)
+			unlink(tmp); /* ours: made with O_EXCL */
+		errno = e;
+		free(path);
+	}
+	free(tmp);
+	return rc;
+}
+
+int
 results_finish(struct results *r, struct rval *map)
 {
 	int rc = 0;
+	if (r->secrets && r->secrets->n)
+		rval_mask(r->secrets, map);
 	if (r->dir) {
 		struct buf b;
 		buf_init(&b);
-		char *path = xasprintf("%s/result.yaml", r->dir);
-		char *tmp = xasprintf("%s/.result.yaml.tmp", r->dir);
-		int fd = -1;
 		rc = rval_block(&b, map);
 		if (rc == 0)
-			fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			          0644);
-		/* Written aside, then renamed: never a half result.yaml. */
-		if (fd < 0 || write_all(fd, b.data, b.len) < 0 ||
-		    close(fd) < 0 || rename(tmp, path) < 0) {
-			int e = errno;
-			unlink(tmp);
-			errno = e;
-			rc = -1;
-		}
-		free(path);
-		free(tmp);
+			rc = write_whole(r->dir, "result.yaml", &b);
 		buf_free(&b);
 	}
-	if (results_add(r, map) < 0)
+	if (results_write(r, map) < 0)
 		rc = -1;
 	return rc;
 }

@@ -9,7 +9,9 @@
  * results.yaml in the output directory (the same map: "- {...}", written
  * at once so a crash loses nothing), and a row of the table printed at
  * the end.  The final job record also goes to result.yaml, in block style
- * as lava-run's yaml.safe_dump writes it. */
+ * as lava-run's yaml.safe_dump writes it.  Every string of a result (and
+ * a number whose text holds one) has the job's secrets masked before it
+ * is written anywhere (secrets.h). */
 #ifndef TETHER_RESULTS_H
 #define TETHER_RESULTS_H
 
@@ -19,6 +21,7 @@
 
 #include "diag.h"
 #include "joblog.h"
+#include "secrets.h"
 #include "util.h"
 #include "yaml.h"
 
@@ -103,6 +106,8 @@ struct result_row {
 
 struct results {
 	struct joblog *log; /* NULL: no job log */
+	/* Masked in every output; the log's (results_open), or NULL. */
+	const struct secrets *secrets;
 	int fd;             /* results.yaml, or -1 */
 	char *dir;          /* the output directory, or NULL */
 	struct result_row *rows;
@@ -110,8 +115,9 @@ struct results {
 	size_t pass, fail, other;
 };
 
-/* Starts the results of a job: results.yaml created (emptied) in DIR
- * (NULL: no files), records logged to LOG (NULL: none).  -1 with errno on
+/* Starts the results of a job: results.yaml created in DIR (NULL: no
+ * files; file_create_new: whatever held the name is replaced), records
+ * logged to LOG (NULL: none), LOG's secrets masked.  -1 with errno on
  * failure. */
 int results_open(struct results *r, const char *dir, struct joblog *log);
 void results_close(struct results *r);
@@ -119,10 +125,12 @@ void results_close(struct results *r);
  * written (the log and table still have it). */
 int results_add(struct results *r, struct rval *map);
 /* The job's final record: logged as the others, and written to
- * DIR/result.yaml (replaced whole, never half written).  Takes MAP. */
+ * DIR/result.yaml (a new file beside it, then renamed over it: never half
+ * written, never written through a link).  Takes MAP. */
 int results_finish(struct results *r, struct rval *map);
 /* The table a person reads at the end of a run: definition, case,
- * result, measurement (with its units), then a count by result. */
+ * result, measurement (with its units), then a count by result; the
+ * secrets masked as in results.yaml. */
 void results_print_table(const struct results *r, FILE *out);
 
 #endif

@@ -102,6 +102,18 @@ add_key_text(struct buf *b, const struct ynode *k)
 	}
 }
 
+static bool
+plain_key(const char *k)
+{
+	if (*k == '\0')
+		return false;
+	for (; *k; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+		      (*k >= '0' && *k <= '9') || *k == '_' || *k == '-'))
+			return false;
+	return true;
+}
+
 char *
 schema_path_string(const struct schema_ctx *ctx)
 {
@@ -111,6 +123,14 @@ schema_path_string(const struct schema_ctx *ctx)
 		const struct schema_path_elem *e = &ctx->path[i];
 		if (e->key == NULL && e->node == NULL) {
 			buf_printf(&b, "[%zu]", e->index);
+			continue;
+		}
+		if (e->key && !plain_key(e->key)) {
+			/* A key a job made up ('..', 'a/b', a newline) shows
+			 * quoted, so the path stays one readable line. */
+			buf_adds(&b, "[");
+			py_repr_str(&b, e->key);
+			buf_adds(&b, "]");
 			continue;
 		}
 		if (i > 0)

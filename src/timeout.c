@@ -19,6 +19,8 @@ timeout_parse(const struct ynode *n, long long *seconds)
 	    {"days", 86400}, {"hours", 3600}, {"minutes", 60}, {"seconds", 1}};
 	if (n == NULL || n->kind != YN_MAP)
 		return -1;
+	/* In doubles: no product or sum overflows (an infinity at worst),
+	 * and the total saturates before it becomes an integer. */
 	double total = 0;
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
 		const struct ynode *v = ymap_get(n, units[i].unit);
@@ -26,19 +28,23 @@ timeout_parse(const struct ynode *n, long long *seconds)
 			continue;
 		double x;
 		if (v->kind == YN_INT)
-			x = (double)v->v.i;
+			x = (double)v->v.i; /* a big one saturated already */
 		else if (v->kind == YN_BOOL)
 			x = v->v.b;
-		else if (v->kind == YN_FLOAT && isfinite(v->v.f))
+		else if (v->kind == YN_FLOAT && !isnan(v->v.f))
 			x = v->v.f;
 		else
 			return -1;
 		total += x * units[i].seconds;
 	}
-	/* Python's timedelta refuses more than 999999999 days. */
-	if (!isfinite(total) || fabs(total) > 86400.0 * 999999999)
+	if (isnan(total)) /* days: .inf, hours: -.inf */
 		return -1;
-	*seconds = (long long)total;
+	if (total >= (double)TIMEOUT_MAX_SECONDS)
+		*seconds = TIMEOUT_MAX_SECONDS;
+	else if (total <= -(double)TIMEOUT_MAX_SECONDS)
+		*seconds = -TIMEOUT_MAX_SECONDS;
+	else
+		*seconds = (long long)total;
 	if (*seconds == 0)
 		*seconds = TIMEOUT_DEFAULT_SECONDS;
 	return 0;
@@ -186,22 +192,38 @@ timeout_resolve(const struct timeout_ctx *c, struct timeout_set *out,
 	return rc ? -1 : 0;
 }
 
-#define NS_PER_S 1000000000LL
+
+uint64_t
+timeout_ns(long long seconds)
+{
+	if (seconds <= 0)
+		return 0;
+	if ((unsigned long long)seconds > UINT64_MAX / NS_PER_S)
+		return UINT64_MAX;
+	return (uint64_t)seconds * NS_PER_S;
+}
+
+uint64_t
+timeout_after(uint64_t now_ns, long long seconds)
+{
+	uint64_t ns = timeout_ns(seconds);
+	return ns > UINT64_MAX - now_ns ? UINT64_MAX : now_ns + ns;
+}
 
 uint64_t
 timeout_deadline(uint64_t start_ns, long long duration, uint64_t parent_ns)
 {
 	uint64_t own;
 	if (duration <= 0) {
-		/* Already over: LAVA raises at once; never 0 (no parent). */
+		/* Already over: LAVA raises at once; never 0 (no parent).
+		 * -duration cannot overflow: LLONG_MIN takes the first
+		 * branch. */
 		uint64_t back = duration < -(INT64_MAX / NS_PER_S)
 		                    ? UINT64_MAX
-		                    : (uint64_t)(-duration) * NS_PER_S;
+		                    : timeout_ns(-duration);
 		own = back >= start_ns ? 1 : start_ns - back;
-	} else if ((uint64_t)duration > (UINT64_MAX - start_ns) / NS_PER_S) {
-		own = UINT64_MAX;
 	} else {
-		own = start_ns + (uint64_t)duration * NS_PER_S;
+		own = timeout_after(start_ns, duration);
 	}
 	return parent_ns != 0 && parent_ns < own ? parent_ns : own;
 }

@@ -11,16 +11,34 @@
 #include "diag.h"
 #include "yaml.h"
 
+/* Nanoseconds in a second: the unit of every deadline (mux_now). */
+#define NS_PER_S 1000000000LL
+
 /* LAVA's default action timeout: what a zero duration becomes. */
 #define TIMEOUT_DEFAULT_SECONDS 30
 /* The fresh time the job's cleanup gets, under the name "job-cleanup"
  * (never more than the job timeout itself). */
 #define TIMEOUT_CLEANUP_SECONDS 300
 
+/* The longest timeout, in seconds (292 years): what nanoseconds in an
+ * int64_t hold, so that every deadline computed from one (now + seconds
+ * * 10^9, in uint64_t) fits.  A longer one (days: 9223372036854775807)
+ * saturates to it. */
+#define TIMEOUT_MAX_SECONDS (INT64_MAX / NS_PER_S)
+
 /* Sums the days, hours, minutes and seconds of a timeout map, as LAVA's
- * Timeout.parse does (a total of 0 becomes the 30 s default).  Returns
- * -1 when N is no map or a unit is no number. */
+ * Timeout.parse does (a total of 0 becomes the 30 s default); a total
+ * beyond TIMEOUT_MAX_SECONDS either way (infinite units too) saturates to
+ * it, where Python's timedelta overflows past 999999999 days.  Returns
+ * -1 when N is no map or a unit is no number (NaN either). */
 int timeout_parse(const struct ynode *n, long long *seconds);
+
+/* SECONDS in nanoseconds, saturated: 0 for 0 or less, UINT64_MAX when
+ * it does not fit (584 years and more). */
+uint64_t timeout_ns(long long seconds);
+/* NOW_NS + SECONDS, saturated at UINT64_MAX (never), or NOW_NS when
+ * SECONDS is 0 or less: how a deadline SECONDS away is computed. */
+uint64_t timeout_after(uint64_t now_ns, long long seconds);
 
 /* What decides one action's timeouts.  Any map may be NULL. */
 struct timeout_ctx {

@@ -1,6 +1,8 @@
 /* util.c: allocation that aborts on failure, growable buffers, file reading. */
 #include "util.h"
 
+#include <ftw.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -241,4 +243,112 @@ mkdir_p(const char *path)
 	int rc = mkdir(p, 0755) < 0 && errno != EEXIST ? -1 : 0;
 	free(p);
 	return rc;
+}
+
+char *
+path_lookup(const char *prog)
+{
+	if (*prog == '\0')
+		return NULL;
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0 ? xstrdup(prog) : NULL;
+	const char *path = getenv("PATH");
+	if (path == NULL || *path == '\0')
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;;) {
+		size_t len = strcspn(p, ":");
+		char *f = xasprintf("%.*s/%s", (int)len, len ? p : ".", prog);
+		if (access(f, X_OK) == 0)
+			return f;
+		free(f);
+		if (p[len] == '\0')
+			return NULL;
+		p += len + 1;
+	}
+}
+
+const char *
+path_name_problem(const char *s, size_t len)
+{
+	if (len == 0)
+		return "is empty";
+	if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+		return "is a relative directory";
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '/')
+			return "holds a '/'";
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return "holds a control character";
+	}
+	return NULL;
+}
+
+int
+file_create_new(const char *path)
+{
+	/* Removed, not truncated: a link is removed itself, its target
+	 * untouched.  One planted again in between fails O_EXCL. */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -1;
+	return open(path,
+	            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND |
+	                O_CLOEXEC,
+	            0644);
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void
+rm_rf(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Python's repr() of a str: quotes and escapes as Python chooses them. */
+void
+py_repr_str(struct buf *b, const char *s)
+{
+	char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+	buf_addc(b, q);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == q || *p == '\\')
+			buf_printf(b, "\\%c", *p);
+		else if (*p == '\n')
+			buf_adds(b, "\\n");
+		else if (*p == '\r')
+			buf_adds(b, "\\r");
+		else if (*p == '\t')
+			buf_adds(b, "\\t");
+		else if (*p < 0x20 || *p == 0x7f)
+			buf_printf(b, "\\x%02x", *p);
+		else
+			buf_addc(b, (char)*p);
+	}
+	buf_addc(b, q);
+}
+
+void
+strv_add(struct strv *s, const char *str)
+{
+	s->v = xreallocarray(s->v, s->n + 2, sizeof *s->v);
+	s->v[s->n++] = xstrdup(str);
+	s->v[s->n] = NULL;
+}
+
+void
+strv_free(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
 }

@@ -10,6 +10,7 @@
 
 #include "lava-schema.h"
 #include "schema.h"
+#include "shlex.h"
 #include "util.h"
 
 static const char *const action_types[] = {"deploy", "boot", "test",
@@ -352,6 +353,213 @@ check_test_definitions(struct schema_ctx *ctx, const struct ynode *test,
 	return errors;
 }
 
+/* ---- what becomes a path or an argument on the worker ---- */
+
+static int
+check_name(struct schema_ctx *ctx, const struct ynode *n, const char *what)
+{
+	if (n == NULL || n->kind != YN_STR)
+		return 0;
+	const char *why = path_name_problem(n->str, n->len);
+	if (why == NULL)
+		return 0;
+	schema_error(ctx, n,
+		     "%s %s: it names a directory of the job on the worker",
+		     what, why);
+	return 1;
+}
+
+/* The file name a download takes from URL: its path's last part. */
+static int
+check_url_name(struct schema_ctx *ctx, const struct ynode *url)
+{
+	if (url == NULL || url->kind != YN_STR)
+		return 0;
+	const char *p = url->str;
+	const char *scheme = strstr(p, "://");
+	if (scheme)
+		p = scheme + 3;
+	size_t plen = strcspn(p, "?#");
+	const char *slash = memrchr(p, '/', plen);
+	const char *base = slash ? slash + 1 : p;
+	size_t blen = (size_t)(p + plen - base);
+	if (blen == 0 && slash == NULL)
+		return 0; /* no path: LAVA's name "image" is used */
+	char *name = xstrndup(base, blen);
+	const char *why = blen == 0 ? NULL : path_name_problem(name, blen);
+	if (why)
+		schema_error(ctx, url,
+			     "the URL's file name '%s' %s: it names a file "
+			     "of the job on the worker",
+			     name, why);
+	free(name);
+	return why != NULL;
+}
+
+/* An argument line LAVA splits into a program's arguments (shlex). */
+static int
+check_split(struct schema_ctx *ctx, const struct ynode *n)
+{
+	if (n == NULL || n->kind != YN_STR)
+		return 0;
+	struct strv a = {0};
+	char err[64];
+	if (shlex_split(n->str, &a, err, sizeof err) == 0) {
+		strv_free(&a);
+		return 0;
+	}
+	schema_error(ctx, n,
+		     "cannot be split into arguments as LAVA splits a "
+		     "command line: %s",
+		     err);
+	return 1;
+}
+
+/* A test definition's path: inside the test's directory. */
+static int
+check_def_path(struct schema_ctx *ctx, const struct ynode *path)
+{
+	if (path == NULL || path->kind != YN_STR)
+		return 0;
+	bool escapes = path->str[0] == '/';
+	for (const char *p = path->str; !escapes && p;) {
+		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))
+			escapes = true;
+		p = strchr(p, '/');
+		p = p ? p + 1 : NULL;
+	}
+	if (escapes)
+		schema_error(ctx, path,
+			     "Test definition path '%s' leaves the test's "
+			     "directory",
+			     path->str);
+	return escapes;
+}
+
+/* A word git takes as an argument: never an option of its own. */
+static int
+check_git_word(struct schema_ctx *ctx, const struct ynode *n,
+	       const char *what)
+{
+	if (n == NULL || n->kind != YN_STR || n->str[0] != '-')
+		return 0;
+	schema_error(ctx, n, "%s '%s' starts with '-': git would take it as "
+			     "an option",
+		     what, n->str);
+	return 1;
+}
+
+/* A git repository: a URL or a path, no remote helper ("ext::cmd" runs
+ * a command on the worker). */
+static int
+check_git_repository(struct schema_ctx *ctx, const struct ynode *repo)
+{
+	if (repo == NULL || repo->kind != YN_STR)
+		return 0;
+	if (check_git_word(ctx, repo, "the repository"))
+		return 1;
+	const char *helper = strstr(repo->str, "::");
+	if (helper && memchr(repo->str, '/', (size_t)(helper - repo->str)) ==
+			      NULL) {
+		schema_error(ctx, repo,
+			     "the repository '%s' names a git remote helper "
+			     "('%.*s::'): only URLs and paths are fetched",
+			     repo->str, (int)(helper - repo->str), repo->str);
+		return 1;
+	}
+	return 0;
+}
+
+/* A url definition's repository: http, https or file. */
+static int
+check_url_scheme(struct schema_ctx *ctx, const struct ynode *repo)
+{
+	if (repo == NULL || repo->kind != YN_STR)
+		return 0;
+	if (strncmp(repo->str, "http://", 7) == 0 ||
+	    strncmp(repo->str, "https://", 8) == 0 ||
+	    strncmp(repo->str, "file://", 7) == 0)
+		return 0;
+	schema_error(ctx, repo,
+		     "Unsupported url '%s' (http, https or file)", repo->str);
+	return 1;
+}
+
+static int
+check_test_inputs(struct schema_ctx *ctx, const struct ynode *body)
+{
+	const struct ynode *defs = ymap_get(body, "definitions");
+	int errors = 0;
+	if (defs == NULL || defs->kind != YN_SEQ)
+		return 0;
+	schema_path_push_key(ctx, "definitions");
+	for (size_t i = 0; i < defs->n; i++) {
+		const struct ynode *def = defs->items[i];
+		const struct ynode *from = ymap_get(def, "from");
+		const struct ynode *repo = ymap_get(def, "repository");
+		schema_path_push_index(ctx, i);
+		schema_path_push_key(ctx, "path");
+		errors += check_def_path(ctx, ymap_get(def, "path"));
+		schema_path_pop(ctx);
+		schema_path_push_key(ctx, "repository");
+		if (ynode_is_str(from, "git"))
+			errors += check_git_repository(ctx, repo);
+		else if (ynode_is_str(from, "url"))
+			errors += check_url_scheme(ctx, repo);
+		schema_path_pop(ctx);
+		if (ynode_is_str(from, "git")) {
+			schema_path_push_key(ctx, "revision");
+			errors += check_git_word(ctx, ymap_get(def, "revision"),
+						 "the revision");
+			schema_path_pop(ctx);
+			schema_path_push_key(ctx, "branch");
+			errors += check_git_word(ctx, ymap_get(def, "branch"),
+						 "the branch");
+			schema_path_pop(ctx);
+		}
+		schema_path_pop(ctx);
+	}
+	schema_path_pop(ctx);
+	return errors;
+}
+
+/* What a job names that becomes a path or a program's argument on the
+ * worker: refused here with its key, before anything runs. */
+static int
+check_worker_inputs(struct schema_ctx *ctx, const struct ynode *body,
+		    const char *type)
+{
+	int errors = 0;
+	enum err_class cls = ctx->cls;
+	ctx->cls = ERR_JOB;
+	schema_path_push_key(ctx, "namespace");
+	errors += check_name(ctx, ymap_get(body, "namespace"), "the namespace");
+	schema_path_pop(ctx);
+	if (strcmp(type, "test") == 0)
+		errors += check_test_inputs(ctx, body);
+	const struct ynode *imgs = ymap_get(body, "images");
+	if (strcmp(type, "deploy") == 0 && imgs && imgs->kind == YN_MAP) {
+		schema_path_push_key(ctx, "images");
+		for (size_t i = 0; i < imgs->n; i++) {
+			const struct ynode *label = imgs->keys[i];
+			if (label->kind != YN_STR)
+				continue;
+			schema_path_push_key(ctx, label->str);
+			errors += check_name(ctx, label, "the image label");
+			schema_path_push_key(ctx, "url");
+			errors += check_url_name(ctx, ymap_get(imgs->vals[i], "url"));
+			schema_path_pop(ctx);
+			schema_path_push_key(ctx, "image_arg");
+			errors += check_split(ctx, ymap_get(imgs->vals[i], "image_arg"));
+			schema_path_pop(ctx);
+			schema_path_pop(ctx);
+		}
+		schema_path_pop(ctx);
+	}
+	ctx->cls = cls;
+	return errors;
+}
+
 static int
 validate_dispatcher_rules(struct schema_ctx *ctx, const struct ynode *actions)
 {
@@ -372,6 +580,7 @@ validate_dispatcher_rules(struct schema_ctx *ctx, const struct ynode *actions)
 			schema_path_pop(ctx);
 			errors++;
 		}
+		errors += check_worker_inputs(ctx, body, type);
 		if (strcmp(type, "boot") == 0)
 			errors += check_auto_login(ctx, body);
 		if (strcmp(type, "test") == 0)

@@ -96,7 +96,8 @@ for shell in dash busybox; do
 		path="$tmp/bb"
 	fi
 	if [ ! -x "$sh_path" ]; then
-		echo "# $shell: not installed, skipped"
+		n=$((n + 1))
+		echo "ok $n - $shell: the overlay runs # SKIP no $shell (scripts/deps.sh)"
 		continue
 	fi
 	w="$tmp/$shell"

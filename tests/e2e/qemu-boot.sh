@@ -19,7 +19,8 @@
 #    ($SHARED/oracle/samples/qemu-tmpfs.job.log, kept in
 #    data/qemu/qemu-tmpfs.expect).
 #
-# Skipped when qemu-system-x86_64 or the guest's packages are missing.
+# Skipped when qemu-system-x86_64 is missing (a failure in CI, where
+# scripts/deps.sh installed it); a test guest that does not build fails.
 TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 TETHER=${TETHER:-$TOP/build/tether}
 SHARED=${SHARED:-$TOP/../shared}
@@ -49,9 +50,9 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	exit
 fi
 if ! GUEST=$(sh "$TOP/tests/images/build-guest.sh" 2>"$tmp/guest.err"); then
-	skip "QEMU boots" "the test guest does not build: $(tail -1 "$tmp/guest.err")"
-	[ "$failed" = 0 ]
-	exit
+	nok "the test guest builds: $(tail -1 "$tmp/guest.err")"
+	sed 's/^/# /' "$tmp/guest.err"
+	exit 1
 fi
 ok "the test guest is built (cached in $GUEST)"
 
@@ -64,8 +65,9 @@ sha=$(sha256sum "$GUEST/initramfs.cpio.gz" | cut -d' ' -f1)
 sed -e "s#@GUEST@#$GUEST#g" -e "s#@HTTP@#127.0.0.1:$http_port#g" \
 	-e "s#@INITRD_SHA256@#$sha#g" -e "s#@JOBID@#71#g" \
 	"$DATA/qemu-2uart.yaml" >"$tmp/qemu-2uart.yaml"
-cat >"$tmp/dispatcher.yaml" <<'EOF'
+cat >"$tmp/dispatcher.yaml" <<EOF
 dispatcher_ip: 127.0.0.1
+allowed_file_dirs: ['$GUEST']
 EOF
 # The guest reaches this host's own address through QEMU's user network
 # (not 127.0.0.1, which is its own): tether's overlay server listens there.
@@ -74,7 +76,7 @@ if [ -z "$host_ip" ]; then
 	host_ip=127.0.0.1
 	echo "# no global IPv4 address here: the guest cannot fetch the overlay"
 fi
-printf 'dispatcher_ip: %s\ndispatcher_http_ip: %s:%s\n' "$host_ip" "$host_ip" "$(free_port)" \
+printf "dispatcher_ip: %s\ndispatcher_http_ip: %s:%s\nallowed_file_dirs: ['%s']\n" "$host_ip" "$host_ip" "$(free_port)" "$GUEST" \
 	>"$tmp/dispatcher-2uart.yaml"
 out=$tmp/out-2uart
 "$TETHER" run --device "$DATA/qemu-2uart.jinja2" --output-dir "$out" \

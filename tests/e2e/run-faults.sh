@@ -159,7 +159,7 @@ for sig in TERM INT; do
 	c=sig$sig
 	device "$W/$c.dev" "$H"
 	job "$H" 'lava-test-case a --result pass' 'sleep 60' >"$W/$c.job"
-	"$TETHER" run --device "$W/$c.dev" --output-dir "$W/$c" "$W/$c.job" \
+	"$TETHER" run --device "$W/$c.dev" --output-dir "$W/$c" --dispatcher "$WORKER" "$W/$c.job" \
 		>"$W/$c.out" 2>&1 &
 	pid=$!
 	BG="$BG $pid"

@@ -52,6 +52,56 @@ check "secrets: printed by the test, masked in the job log" secret \
 tap "secrets: no output file holds the value" \
 	sh -c "! grep -r -l not-for-logs-81723 '$W/secret'"
 
+# What the board reports, and the job's error, named after a secret: a
+# test set, a case, units, a lava-test-raise.  "[MASKED]" in results.yaml,
+# result.yaml, the log and the table on standard output; the value in no
+# file and not in what tether printed.  The output directory was given
+# links planted under its files' names: each is replaced by the file, its
+# target never written.
+H=${TAG}secret2
+device "$W/secret2.dev" "$H"
+{
+	header secret2 | sed 's/^actions:$/secrets: {TOKEN: not-for-logs-81723}\nactions:/'
+	boot "$H"
+	echo "- test:"
+	echo "    definitions:"
+	inline smoke ". $W/lava-$H-1/secrets" 'lava-test-set start "set-$TOKEN"' \
+		'lava-test-case "$TOKEN" --result pass' \
+		'lava-test-case m --result pass --measurement 3 --units "u-$TOKEN"' \
+		'lava-test-set stop' 'lava-test-raise "raised $TOKEN"'
+} >"$W/secret2.job"
+mkdir -p "$W/secret2"
+echo untouched >"$W/victim"
+echo untouched >"$W/victim2"
+ln -s "$W/victim" "$W/secret2/results.yaml"
+ln -s "$W/victim2" "$W/secret2/log.yaml"
+run secret2 "$W/secret2.dev" "$W/secret2.job"
+check "secrets: a set, a case, units and an error named after one, masked" secret2 \
+	'rc|1' 'job|fail|Test|^raised \[MASKED\]$' 'row|0_smoke|[MASKED]|pass' \
+	'key|0_smoke|[MASKED]|set|^set-\[MASKED\]$' 'key|0_smoke|m|units|^u-\[MASKED\]$' \
+	'log|^Received signal: <TESTRAISE> raised \[MASKED\]' \
+	'file|result.yaml|error_msg: raised \[MASKED\]'
+# The table's row and the failed action's progress line.
+printed_masked() {
+	grep '^0_smoke  *\[MASKED\]  *pass' "$1" &&
+		grep 'lava-test-retry .* FAILED.*: raised \[MASKED\]$' "$1"
+}
+# Each target still says "untouched", each name in DIR is no link.
+untouched() {
+	for _v in "$W/victim" "$W/victim2"; do
+		[ "$(cat "$_v")" = untouched ] || { echo "$_v written"; return 1; }
+	done
+	for _f in results.yaml log.yaml; do
+		[ -f "$1/$_f" ] && [ ! -L "$1/$_f" ] || { echo "$_f: no file"; return 1; }
+	done
+}
+tap "secrets: the table and the progress lines masked" \
+	printed_masked "$W/secret2.out"
+tap "secrets: the value in no output file, nor in what tether printed" \
+	sh -c "! grep -r -n not-for-logs-81723 '$W/secret2' '$W/secret2.out'"
+tap "output files: links planted in the output directory replaced, not followed" \
+	untouched "$W/secret2"
+
 # ---- namespaces, connection-namespace, feedback ---------------------------
 # UART0 boots and logs in (namespace board) and keeps printing kernel
 # messages; UART1 is a new connection (namespace second); the test of

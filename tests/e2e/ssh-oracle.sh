@@ -73,7 +73,8 @@ if [ -x /usr/bin/lava-run ] && python3 -c 'import jinja2' 2>/dev/null; then
 	tap "the same action results as lava-run (but tether's power-off record)" \
 		diff -u "$W/lava.actions" "$W/tether.actions"
 else
-	ok "lava-run # SKIP not installed here: compared with the stored expectation only"
+	skip_not_installable "lava-run: the same job on the same device" \
+		"no lava-run here: compared with the stored expectation only"
 fi
 
 # lava-run writes the key's path in its log itself: only tether's files.

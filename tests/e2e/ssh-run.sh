@@ -55,7 +55,8 @@ tap "basic: nothing else left in /tmp by the job" \
 sshd_stop
 run_late() {
 	run_bg late "$W/dev.yaml" "$W/basic.yaml"
-	sleep 2.5
+	# sshd once the boot was refused twice
+	wait_for 30 grep -qF 'trying again in 1 s (attempt 2)' "$W/late/log.yaml" 2>/dev/null
 	sshd_start
 	wait $RUN_PID
 }
@@ -78,11 +79,7 @@ job "$W/long.yaml" "" 'lava-test-case before --shell true' 'sleep 60' \
 	'lava-test-case after --shell true'
 run_kill() {
 	run_bg killed "$W/dev.yaml" "$W/long.yaml"
-	i=0
-	while [ $i -lt 200 ] && ! grep -q 'before' "$W/killed/ssh.log" 2>/dev/null; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_for 10 grep -q 'before' "$W/killed/ssh.log" 2>/dev/null
 	t0=$(date +%s.%N)
 	sshd_stop
 	wait $RUN_PID
@@ -106,11 +103,7 @@ tap "sshd back" sshd_start
 # ---- a cancel in the middle of the test ------------------------------------
 run_cancel() {
 	run_bg canceled "$W/dev.yaml" "$W/long.yaml"
-	i=0
-	while [ $i -lt 200 ] && ! grep -q 'before' "$W/canceled/ssh.log" 2>/dev/null; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_for 10 grep -q 'before' "$W/canceled/ssh.log" 2>/dev/null
 	kill -TERM "$(ps -o pid= --ppid "$RUN_PID" | tr -d ' ')"
 	wait $RUN_PID
 }
@@ -123,11 +116,7 @@ tap "canceled: the overlay removed all the same" on_device test ! -e "$(RES)"
 device "$W/hung.yaml" "" "['-o', 'LogLevel=FATAL', '-o', 'ServerAliveInterval=1', '-o', 'ServerAliveCountMax=2']"
 run_hung() {
 	run_bg hung "$W/hung.yaml" "$W/long.yaml"
-	i=0
-	while [ $i -lt 200 ] && ! grep -q 'before' "$W/hung/ssh.log" 2>/dev/null; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_for 10 grep -q 'before' "$W/hung/ssh.log" 2>/dev/null
 	stopped=$(session_sshds)
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2086
@@ -184,7 +173,7 @@ if command -v schroot >/dev/null && [ -x /bin/busybox ] &&
 	tap "chroot the device does not offer: JobError naming the key" \
 		job_error notoffered Job "not one of the device's chroots \(actions.deploy.methods.schroot\)"
 else
-	ok "chroot # SKIP no schroot or no static busybox (scripts/deps.sh)"
+	skip "chroot" "no schroot or no static busybox (scripts/deps.sh)"
 fi
 
 # ---- the device rules of a primary remote connection ------------------------

@@ -265,12 +265,17 @@ s" ] && [ "$(cat "$r/results/shell-fail/result")" = fail ] &&
 	# SIGTERM: the test in hand finishes, EXIT is printed once.
 	mkdir -p "$w/term/0/tests/0_s"
 	ln -s "$o/bin" "$w/term/bin"
-	printf 'sleep 1\necho after\n' >"$w/term/0/tests/0_s/run.sh"
+	printf ": >'%s'\nsleep 1\necho after\n" "$w/term/started" >"$w/term/0/tests/0_s/run.sh"
 	echo "$w/term/0/tests/0_s" >"$w/term/0/lava-test-runner.conf"
 	PATH="$path" SHELL="$sh_path" "$w/term/bin/lava-test-runner" "$w/term/0" \
 		>"$w/term/out" 2>&1 &
 	pid=$!
-	sleep 0.3
+	# SIGTERM once the test is running
+	i=0
+	while [ ! -e "$w/term/started" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
 	kill -TERM $pid
 	wait $pid
 	rc=$?
@@ -333,8 +338,14 @@ s" ] && [ "$(cat "$r/results/shell-fail/result")" = fail ] &&
 	# A background process runs again and again until stopped.
 	(
 		cd "$w" && export PATH="$o/bin:$path" LAVA_RESULT_DIR="$w/bg" &&
-			lava-background-process-start ticker --cmd echo tick ">>$w/ticks" &&
-			sleep 1.5 && lava-background-process-stop ticker
+			lava-background-process-start ticker --cmd echo tick ">>$w/ticks" || exit
+		# stopped once it has run twice
+		i=0
+		while [ "$(cat "$w/ticks" 2>/dev/null | wc -l)" -lt 2 ] && [ $i -lt 200 ]; do
+			sleep 0.05
+			i=$((i + 1))
+		done
+		lava-background-process-stop ticker
 	)
 	a=$(wc -l <"$w/ticks" 2>/dev/null)
 	sleep 1.3

@@ -10,7 +10,10 @@
 #
 # DIR defaults to $XDG_CACHE_HOME/tether/guest-<hash of this script>
 # (~/.cache when unset): the tests build it once, later runs reuse it.
-# DIR receives vmlinuz and initramfs.cpio.gz (newc, gzip).
+# DIR receives vmlinuz and initramfs.cpio.gz (newc, gzip), each renamed
+# into place whole (builds running at once do not mix their files).
+# When the guest cannot be built, the exit status is not 0 and the last
+# line on standard error says why: the tests count that as a failure.
 set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
 sum=$(sha256sum "$HERE/build-guest.sh" | cut -c1-12)
@@ -39,14 +42,14 @@ fi
 e1000=
 if [ -n "$deb" ]; then
 	dpkg-deb -x "$deb" "$tmp/k"
-	cp "$(ls "$tmp"/k/boot/vmlinuz-* | head -1)" "$OUT/vmlinuz.new"
+	cp "$(ls "$tmp"/k/boot/vmlinuz-* | head -1)" "$OUT/vmlinuz.new.$$"
 	e1000=$(find "$tmp/k/lib/modules" -name e1000.ko | head -1)
 else
 	# No package reachable (offline): the same files, installed by
 	# linux-image-amd64 itself.
 	k=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
 	[ -n "$k" ] || { echo "build-guest: no linux-image-amd64 package and no /boot/vmlinuz-*-amd64" >&2; exit 1; }
-	cp "$k" "$OUT/vmlinuz.new"
+	cp "$k" "$OUT/vmlinuz.new.$$"
 	e1000=$(find "/lib/modules/${k#/boot/vmlinuz-}" -name e1000.ko 2>/dev/null | head -1)
 fi
 
@@ -96,7 +99,10 @@ echo "root:x:0:" >"$R"/etc/group
 printf 'ttyS0\nttyS1\n' >"$R"/etc/securetty
 echo "export PS1='root@qemu:~# '" >"$R"/etc/profile
 printf 'tether test guest \\n \\l\n\n' >"$R"/etc/issue
-(cd "$R" && find . | "$bb" cpio -o -H newc 2>/dev/null | gzip -9) >"$OUT/initramfs.cpio.gz.new"
-mv "$OUT/vmlinuz.new" "$OUT/vmlinuz"
-mv "$OUT/initramfs.cpio.gz.new" "$OUT/initramfs.cpio.gz"
+# cpio on its own: in a pipe its failure would go unnoticed (no pipefail).
+(cd "$R" && find . | "$bb" cpio -o -H newc >"$tmp/initramfs.cpio" 2>"$tmp/cpio.err") ||
+	{ cat "$tmp/cpio.err" >&2; echo "build-guest: cpio failed" >&2; exit 1; }
+gzip -9 <"$tmp/initramfs.cpio" >"$OUT/initramfs.cpio.gz.new.$$"
+mv "$OUT/vmlinuz.new.$$" "$OUT/vmlinuz"
+mv "$OUT/initramfs.cpio.gz.new.$$" "$OUT/initramfs.cpio.gz"
 echo "$OUT"

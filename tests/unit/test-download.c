@@ -3,7 +3,9 @@
  * mux (the transfer and the server share one loop, as a download and the
  * device's connections do in a job), with each compression undone while
  * it streams, the digests, and the failures: a 404, a truncated
- * compressed image, data that is not what compression: says. */
+ * compressed image, data that is not what compression: says; the caps
+ * (max_download_bytes, max_image_bytes), HEAD checks, a server that never
+ * answers (deadline, stop) and a file:// that is a FIFO. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -14,7 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -56,7 +63,7 @@ setup(void **state)
 	}
 	f->mux = mux_new();
 	char err[256];
-	f->httpd = httpd_start(f->mux, "127.0.0.1:0", f->dir, err, sizeof err);
+	f->httpd = httpd_start(f->mux, "127.0.0.1:0", err, sizeof err);
 	assert_non_null(f->httpd);
 	*state = f;
 	return 0;
@@ -156,11 +163,17 @@ assert_out_is_data(struct fx *f)
 	free(out);
 }
 
+/* The server hands out only what is published (a file gone is 404). */
 static char *
 url_of(struct fx *f, bool http, const char *name)
 {
-	if (http)
-		return xasprintf("http://%s/%s", httpd_address(f->httpd), name);
+	if (http) {
+		char *file = xasprintf("%s/%s", f->dir, name);
+		const char *path = httpd_publish(f->httpd, file, name);
+		assert_non_null(path);
+		free(file);
+		return xasprintf("http://%s%s", httpd_address(f->httpd), path);
+	}
 	return xasprintf("file://%s/%s", f->dir, name);
 }
 
@@ -292,6 +305,154 @@ test_not_compressed(void **state)
 	free(url);
 }
 
+static void
+test_caps(void **state)
+{
+	struct fx *f = *state;
+	write_file(f, "img.gz", ARCHIVE_FILTER_GZIP, 0);
+	write_file(f, "img", ARCHIVE_FILTER_NONE, 0);
+	char *out = xasprintf("%s/out", f->dir);
+	for (int http = 0; http < 2; http++) {
+		/* The compressed bytes, refused from the size announced. */
+		char *url = url_of(f, http, "img");
+		struct download_req req = {
+		    .url = url,
+		    .path = out,
+		    .mux = f->mux,
+		    .deadline_ns = mux_now() + 30ULL * 1000000000ULL,
+		    .max_bytes = 4096,
+		};
+		struct download_res res;
+		assert_int_equal(download_run(&req, &res), -1);
+		assert_int_equal(res.status, DOWNLOAD_TOO_BIG);
+		assert_non_null(strstr(res.err, "max_download_bytes (4096"));
+		assert_true(res.bytes <= 4096);
+		free(url);
+		/* Decompressed: a small gzip over the image cap. */
+		url = url_of(f, http, "img.gz");
+		req.url = url;
+		req.compression = "gz";
+		req.max_bytes = 0;
+		req.max_written = 100000;
+		assert_int_equal(download_run(&req, &res), -1);
+		assert_int_equal(res.status, DOWNLOAD_TOO_BIG);
+		assert_non_null(strstr(res.err, "max_image_bytes"));
+		assert_true(res.written <= 100000);
+		/* At the size exactly, it passes. */
+		req.max_written = f->len;
+		assert_int_equal(download_run(&req, &res), 0);
+		free(url);
+	}
+	free(out);
+}
+
+static void
+test_head(void **state)
+{
+	struct fx *f = *state;
+	write_file(f, "img", ARCHIVE_FILTER_NONE, 0);
+	char *url = url_of(f, true, "img");
+	struct download_req req = {
+	    .url = url,
+	    .mux = f->mux,
+	    .deadline_ns = mux_now() + 30ULL * 1000000000ULL,
+	    .head = true,
+	};
+	struct download_res res;
+	assert_int_equal(download_run(&req, &res), 0);
+	assert_int_equal(res.http, 200);
+	assert_int_equal(res.bytes, 0);
+	free(url);
+	url = url_of(f, true, "missing");
+	req.url = url;
+	assert_int_equal(download_run(&req, &res), -1);
+	assert_int_equal(res.status, DOWNLOAD_HTTP);
+	assert_int_equal(res.http, 404);
+	free(url);
+}
+
+/* A cancel as tether run gets one: a signal (SIGALRM here) that
+ * interrupts the wait and sets a flag. */
+static volatile sig_atomic_t alarmed;
+
+static void
+on_alarm(int sig)
+{
+	alarmed = sig;
+}
+
+static bool
+stop_on_signal(void *arg)
+{
+	(void)arg;
+	return alarmed != 0;
+}
+
+/* A server that accepts (the kernel's backlog does) and never answers:
+ * the transfer ends at the deadline or on stop, and the mux's other
+ * descriptors are served meanwhile (the server is in the same mux). */
+static void
+test_hung(void **state)
+{
+	struct fx *f = *state;
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof sa;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(s, 4), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+	char *url = xasprintf("http://127.0.0.1:%d/img", ntohs(sa.sin_port));
+	char *out = xasprintf("%s/out", f->dir);
+	for (int head = 0; head < 2; head++) {
+		for (int stop = 0; stop < 2; stop++) {
+			uint64_t t0 = mux_now();
+			alarmed = 0;
+			struct sigaction sa_alrm = {.sa_handler = on_alarm};
+			sigaction(SIGALRM, &sa_alrm, NULL);
+			struct itimerval it = {.it_value = {0, 300000}};
+			if (stop)
+				setitimer(ITIMER_REAL, &it, NULL);
+			struct download_req req = {
+			    .url = url,
+			    .path = out,
+			    .mux = f->mux,
+			    .deadline_ns =
+			        t0 + (stop ? 30000000000ULL : 300000000ULL),
+			    .stop = stop ? stop_on_signal : NULL,
+			    .head = head,
+			};
+			struct download_res res;
+			assert_int_equal(download_run(&req, &res), -1);
+			assert_int_equal(res.status, stop ? DOWNLOAD_CANCELED
+			                                  : DOWNLOAD_TIMEOUT);
+			double secs = (double)(mux_now() - t0) / 1e9;
+			if (secs > 1.0)
+				fail_msg("ended after %.2f s", secs);
+		}
+	}
+	free(out);
+	free(url);
+	close(s);
+}
+
+static void
+test_fifo(void **state)
+{
+	struct fx *f = *state;
+	char *fifo = xasprintf("%s/fifo", f->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	char *url = xasprintf("file://%s", fifo);
+	struct download_res res;
+	assert_int_equal(fetch(f, url, NULL, &res), -1);
+	assert_int_equal(res.status, DOWNLOAD_TRANSFER);
+	assert_non_null(strstr(res.err, "is not a regular file"));
+	assert_int_equal(fetch(f, "file:///dev/zero", NULL, &res), -1);
+	assert_non_null(strstr(res.err, "is not a regular file"));
+	free(url);
+	free(fifo);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -306,6 +467,10 @@ main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_http_404, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_file_missing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_caps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_head, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hung, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fifo, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_not_compressed, setup,
 	                                    teardown),
 	};

@@ -10,12 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <cmocka.h>
 
+#include "mux.h"
 #include "overlay.h"
 #include "util.h"
 
@@ -121,10 +128,12 @@ sh_out(const char *cmd)
 	return xstrdup(line);
 }
 
-/* Builds the overlay of JOB (YAML text) into tmpdir/overlay.tgz. */
+/* Builds the overlay of JOB (YAML text) into tmpdir/overlay.tgz, with
+ * EXTRA's mux, deadline, stop hook and caps when not NULL. */
 static int
-build(const char *job, const char *device, struct unpacked *u,
-      struct overlay_layout *l, struct diags *d)
+build_with(const char *job, const char *device, struct unpacked *u,
+           struct overlay_layout *l, struct diags *d,
+           const struct overlay_spec *extra)
 {
 	struct yerror err;
 	struct ydoc *doc = ydoc_parse(job, strlen(job), &err);
@@ -143,6 +152,15 @@ build(const char *job, const char *device, struct unpacked *u,
 	    .share_dir = share,
 	    .dispatcher_ip = "127.0.0.1",
 	};
+	if (extra) {
+		spec.mux = extra->mux;
+		spec.deadline_ns = extra->deadline_ns;
+		spec.stop = extra->stop;
+		spec.stop_arg = extra->stop_arg;
+		spec.max_download_bytes = extra->max_download_bytes;
+		spec.max_archive_bytes = extra->max_archive_bytes;
+		spec.max_archive_entries = extra->max_archive_entries;
+	}
 	int rc = overlay_build(&spec, out, l, d);
 	if (rc == 0)
 		unpack(out, u);
@@ -153,6 +171,13 @@ build(const char *job, const char *device, struct unpacked *u,
 	free(share);
 	ydoc_free(doc);
 	return rc;
+}
+
+static int
+build(const char *job, const char *device, struct unpacked *u,
+      struct overlay_layout *l, struct diags *d)
+{
+	return build_with(job, device, u, l, d, NULL);
 }
 
 /* The oracle's sim-basic job. */
@@ -790,7 +815,8 @@ test_url(void **state)
 	                                "(http, https or file)");
 	diags_free(&d);
 
-	/* A definition that is a symlink out of the archive. */
+	/* A definition that is a symlink out of the archive: refused as it
+	 * is unpacked, by name. */
 	sh("set -e; cd '%s'; mkdir -p s; printf 'metadata: {name: x}\\n' >"
 	   " outside.yaml; ln -s '%s/outside.yaml' s/t.yaml; tar -czf s.tgz s",
 	   tmpdir, tmpdir);
@@ -803,10 +829,445 @@ test_url(void **state)
 	diags_init(&d);
 	assert_int_equal(build(job, NULL, &u, &l, &d), -1);
 	assert_int_equal(d.v[0].cls, ERR_JOB);
-	assert_string_equal(d.v[0].msg, "Test definition path 's/t.yaml' "
-	                                "leaves the test's directory");
+	char *want = xasprintf("Unable to unpack file://%s/s.tgz: 's/t.yaml' "
+	                       "is a symlink to '%s/outside.yaml', outside "
+	                       "the archive's directory",
+	                       tmpdir, tmpdir);
+	assert_string_equal(d.v[0].msg, want);
+	free(want);
 	diags_free(&d);
 	free(job);
+}
+
+/* ---- hostile repositories and archives ---- */
+
+/* One entry of a test archive: its type (AE_IF*), name, and the link
+ * target or the data (SIZE zeros when DATA is NULL). */
+struct hentry {
+	unsigned type;
+	const char *name, *target, *data;
+	size_t size;
+	bool hard;
+};
+
+/* Writes ENTRIES as tmpdir/NAME, a tar.gz, as a hostile server would. */
+static char *
+write_tgz(const char *name, const struct hentry *ents, size_t n)
+{
+	char *path = xasprintf("%s/%s", tmpdir, name);
+	struct archive *a = archive_write_new();
+	archive_write_add_filter_gzip(a);
+	archive_write_set_format_pax_restricted(a);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	static char zeros[65536];
+	for (size_t i = 0; i < n; i++) {
+		const struct hentry *h = &ents[i];
+		struct archive_entry *e = archive_entry_new();
+		archive_entry_set_pathname(e, h->name);
+		archive_entry_set_filetype(e, h->type);
+		archive_entry_set_perm(e, 0644);
+		size_t size = h->data ? strlen(h->data) : h->size;
+		if (h->type == AE_IFCHR)
+			archive_entry_set_rdev(e, makedev(1, 5));
+		if (h->hard)
+			archive_entry_set_hardlink(e, h->target);
+		else if (h->type == AE_IFLNK)
+			archive_entry_set_symlink(e, h->target);
+		if (h->type == AE_IFREG && !h->hard)
+			archive_entry_set_size(e, (la_int64_t)size);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		if (h->type == AE_IFREG && !h->hard && h->data)
+			archive_write_data(a, h->data, size);
+		for (size_t done = 0; h->type == AE_IFREG && !h->hard &&
+		                      !h->data && done < size;) {
+			size_t k = size - done < sizeof zeros ? size - done
+			                                      : sizeof zeros;
+			archive_write_data(a, zeros, k);
+			done += k;
+		}
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	return path;
+}
+
+static const char small_def[] = "metadata: {name: x}\nrun: {steps: [true]}\n";
+
+/* Builds a url definition of archive FILE (path PATH in it) with EXTRA;
+ * returns the build's result, the first message in *MSG. */
+static int
+build_url(const char *file, const char *path, const struct overlay_spec *extra,
+          char **msg)
+{
+	char *job = xasprintf("actions:\n"
+	                      "- test:\n"
+	                      "    definitions:\n"
+	                      "    - {from: url, name: u, path: '%s',"
+	                      " repository: 'file://%s'}\n",
+	                      path, file);
+	struct unpacked u;
+	struct overlay_layout l;
+	struct diags d;
+	diags_init(&d);
+	int rc = build_with(job, NULL, &u, &l, &d, extra);
+	*msg = xstrdup(d.n ? d.v[0].msg : "");
+	if (rc == 0) {
+		overlay_layout_free(&l);
+		unpacked_free(&u);
+	} else {
+		assert_true(d.n == 0 || d.v[0].cls == ERR_JOB);
+	}
+	diags_free(&d);
+	free(job);
+	return rc;
+}
+
+static void
+test_hostile_archives(void **state)
+{
+	(void)state;
+	static const struct {
+		struct hentry e;
+		const char *why;
+	} cases[] = {
+	    {{AE_IFIFO, "d/def.yaml", NULL, NULL, 0, false},
+	     "'d/def.yaml' is a fifo (only regular files, directories and "
+	     "links are allowed)"},
+	    {{AE_IFCHR, "d/def.yaml", NULL, NULL, 0, false},
+	     "'d/def.yaml' is a character device (only regular files, "
+	     "directories and links are allowed)"},
+	    {{AE_IFBLK, "d/blk", NULL, NULL, 0, false},
+	     "'d/blk' is a block device (only regular files, directories "
+	     "and links are allowed)"},
+	    {{AE_IFLNK, "d/def.yaml", "/etc/passwd", NULL, 0, false},
+	     "'d/def.yaml' is a symlink to '/etc/passwd', outside the "
+	     "archive's directory"},
+	    {{AE_IFLNK, "d/up", "../../x", NULL, 0, false},
+	     "'d/up' is a symlink to '../../x', outside the archive's "
+	     "directory"},
+	    {{AE_IFREG, "../../escape", NULL, "x\n", 0, false},
+	     "'../../escape' leaves the archive's directory"},
+	    {{AE_IFREG, "d/../../escape", NULL, "x\n", 0, false},
+	     "'d/../../escape' leaves the archive's directory"},
+	    {{AE_IFREG, "/tmp/x", NULL, "x\n", 0, false},
+	     "'/tmp/x' leaves the archive's directory"},
+	    {{AE_IFREG, "d/h", "/etc/passwd", NULL, 0, true},
+	     "'d/h' is a hard link to '/etc/passwd', outside the archive's "
+	     "directory"},
+	    {{AE_IFREG, "d/h", "../etc/passwd", NULL, 0, true},
+	     "'d/h' is a hard link to '../etc/passwd', outside the "
+	     "archive's directory"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct hentry ents[] = {
+		    {AE_IFDIR, "d", NULL, NULL, 0, false},
+		    {AE_IFREG, "d/ok.yaml", NULL, small_def, 0, false},
+		    cases[i].e,
+		};
+		char *file = write_tgz("h.tgz", ents, 3);
+		char *msg;
+		assert_int_equal(build_url(file, "d/def.yaml", NULL, &msg), -1);
+		char *want = xasprintf("Unable to unpack file://%s: %s", file,
+		                       cases[i].why);
+		assert_string_equal(msg, want);
+		free(want);
+		free(msg);
+		free(file);
+	}
+	/* Nothing was written outside. */
+	char *esc = xasprintf("%s/escape", tmpdir);
+	assert_int_equal(access(esc, F_OK), -1);
+	free(esc);
+
+	/* Links that stay inside, and a hard link to a file of the tree,
+	 * are unpacked (strip-components applied to the target too). */
+	struct hentry fine[] = {
+	    {AE_IFDIR, "top/d", NULL, NULL, 0, false},
+	    {AE_IFREG, "top/d/real.yaml", NULL, small_def, 0, false},
+	    {AE_IFLNK, "top/d/def.yaml", "real.yaml", NULL, 0, false},
+	    {AE_IFLNK, "top/d/up.yaml", "../d/real.yaml", NULL, 0, false},
+	    {AE_IFREG, "top/d/hard.yaml", "top/d/real.yaml", NULL, 0, true},
+	};
+	char *file = write_tgz("fine.tgz", fine, 5);
+	char *job =
+	    xasprintf("actions:\n"
+	              "- test:\n"
+	              "    definitions:\n"
+	              "    - {from: url, name: u, path: d/hard.yaml,"
+	              " repository: 'file://%s', strip-components: 1}\n"
+	              "    - {from: url, name: v, path: d/up.yaml,"
+	              " repository: 'file://%s', strip-components: 1}\n",
+	              file, file);
+	struct unpacked u;
+	struct overlay_layout l;
+	struct diags d;
+	diags_init(&d);
+	int rc = build(job, NULL, &u, &l, &d);
+	if (rc != 0)
+		diags_print(&d, "job", stderr);
+	assert_int_equal(rc, 0);
+	assert_member(&u, "lava-1/0/tests/0_u/d/hard.yaml", small_def);
+	assert_member(&u, "lava-1/0/tests/0_u/d/real.yaml", small_def);
+	overlay_layout_free(&l);
+	unpacked_free(&u);
+	diags_free(&d);
+	free(job);
+	free(file);
+
+	/* A file:// archive that is a FIFO or a device is not read. */
+	char *fifo = xasprintf("%s/fifo.tgz", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	char *msg;
+	assert_int_equal(build_url(fifo, "t.yaml", NULL, &msg), -1);
+	char *want = xasprintf("Unable to read file://%s: not a regular file "
+	                       "(a fifo)",
+	                       fifo);
+	assert_string_equal(msg, want);
+	free(want);
+	free(msg);
+	free(fifo);
+	assert_int_equal(build_url("/dev/zero", "t.yaml", NULL, &msg), -1);
+	assert_string_equal(msg, "Unable to read file:///dev/zero: not a "
+	                         "regular file (a character device)");
+	free(msg);
+}
+
+static void
+test_archive_caps(void **state)
+{
+	(void)state;
+	/* 2 MiB of zeros: a few kB compressed. */
+	struct hentry big[] = {
+	    {AE_IFREG, "t.yaml", NULL, small_def, 0, false},
+	    {AE_IFREG, "zeros", NULL, NULL, 2u << 20, false},
+	};
+	char *file = write_tgz("big.tgz", big, 2);
+	struct overlay_spec extra = {.max_archive_bytes = 1u << 20};
+	char *msg;
+	assert_int_equal(build_url(file, "t.yaml", &extra, &msg), -1);
+	char *want = xasprintf("Unable to unpack file://%s: more than 1048576 "
+	                       "bytes unpacked (max_archive_bytes)",
+	                       file);
+	assert_string_equal(msg, want);
+	free(want);
+	free(msg);
+	/* Under the cap, the same archive is fine. */
+	extra.max_archive_bytes = 3u << 20;
+	assert_int_equal(build_url(file, "t.yaml", &extra, &msg), 0);
+	free(msg);
+	/* The compressed size. */
+	extra.max_download_bytes = 100;
+	assert_int_equal(build_url(file, "t.yaml", &extra, &msg), -1);
+	want = xasprintf("Unable to fetch url 'file://%s' for u: 'file://%s' "
+	                 "is larger than max_download_bytes (100 bytes)",
+	                 file, file);
+	assert_string_equal(msg, want);
+	free(want);
+	free(msg);
+	free(file);
+
+	struct hentry many[] = {
+	    {AE_IFREG, "t.yaml", NULL, small_def, 0, false},
+	    {AE_IFREG, "a", NULL, "a", 0, false},
+	    {AE_IFREG, "b", NULL, "b", 0, false},
+	    {AE_IFREG, "c", NULL, "c", 0, false},
+	};
+	file = write_tgz("many.tgz", many, 4);
+	struct overlay_spec few = {.max_archive_entries = 3};
+	assert_int_equal(build_url(file, "t.yaml", &few, &msg), -1);
+	want = xasprintf("Unable to unpack file://%s: more than 3 entries "
+	                 "(max_archive_entries)",
+	                 file);
+	assert_string_equal(msg, want);
+	free(want);
+	free(msg);
+	free(file);
+}
+
+/* A repository whose definition is a symlink to the dispatcher's
+ * /etc/passwd, or too large to be a definition. */
+static void
+test_git_hostile(void **state)
+{
+	(void)state;
+	char *repo = xasprintf("%s/evil", tmpdir);
+	sh("set -e; git init -q -b master '%s'; cd '%s';"
+	   " git config user.email t@example.com; git config user.name t;"
+	   " ln -s /etc/passwd def.yaml; mkdir d; ln -s "
+	   "../../../../../../../../../../../../etc/passwd d/up.yaml;"
+	   " head -c 2000000 /dev/zero | tr '\\\\0' '#' > big.yaml;"
+	   " git add .; git commit -q -m evil",
+	   repo, repo);
+	static const struct {
+		const char *path, *msg;
+	} cases[] = {
+	    {"def.yaml", "Test definition path 'def.yaml' leaves the test's "
+	                 "directory"},
+	    {"d/up.yaml", "Test definition path 'd/up.yaml' leaves the "
+	                  "test's directory"},
+	    {"big.yaml", "Unable to open test definition 'big.yaml': larger "
+	                 "than 1048576 bytes"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *job = xasprintf("actions:\n"
+		                      "- test:\n"
+		                      "    definitions:\n"
+		                      "    - {from: git, name: g, path: %s,"
+		                      " repository: %s}\n",
+		                      cases[i].path, repo);
+		struct unpacked u;
+		struct overlay_layout l;
+		struct diags d;
+		diags_init(&d);
+		assert_int_equal(build(job, NULL, &u, &l, &d), -1);
+		assert_int_equal(d.v[0].cls, ERR_JOB);
+		assert_string_equal(d.v[0].msg, cases[i].msg);
+		diags_free(&d);
+		free(job);
+	}
+	/* A repository named as an option stays a repository. */
+	struct unpacked u;
+	struct overlay_layout l;
+	struct diags d;
+	diags_init(&d);
+	char *job = xasprintf("actions:\n"
+	                      "- test:\n"
+	                      "    definitions:\n"
+	                      "    - {from: git, name: g, path: t.yaml,"
+	                      " repository: '--upload-pack=touch %s/pwned'}\n",
+	                      tmpdir);
+	assert_int_equal(build(job, NULL, &u, &l, &d), -1);
+	assert_int_equal(d.v[0].cls, ERR_INFRASTRUCTURE);
+	char *pwned = xasprintf("%s/pwned", tmpdir);
+	assert_int_equal(access(pwned, F_OK), -1);
+	free(pwned);
+	diags_free(&d);
+	free(job);
+	free(repo);
+}
+
+/* A server that accepts connections (the kernel's backlog does) and never
+ * answers. */
+static int
+hung_server(int *port)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof sa;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(s, 16), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	return s;
+}
+
+/* Another connection of the job, read while git waits: a pipe written
+ * by a timer. */
+struct other_conn {
+	struct mux *mux;
+	int fds[2];
+	int reads;
+};
+
+static void
+other_read(int fd, short events, void *arg)
+{
+	struct other_conn *o = arg;
+	char c;
+	(void)events;
+	if (read(fd, &c, 1) == 1)
+		o->reads++;
+}
+
+static void
+other_write(void *arg)
+{
+	struct other_conn *o = arg;
+	assert_int_equal(write(o->fds[1], "x", 1), 1);
+	mux_add_timer(o->mux, mux_now() + 100000000ULL, other_write, o);
+}
+
+static bool
+stop_after(void *arg)
+{
+	return mux_now() >= *(uint64_t *)arg;
+}
+
+/* Whether a process whose command line holds PORT is still there (the
+ * pattern's "[1]" keeps the shell running pgrep out). */
+static bool
+left_running(int port)
+{
+	char *cmd = xasprintf("pgrep -f -- '[1]27.0.0.1:%d' >/dev/null", port);
+	int rc = system(cmd);
+	free(cmd);
+	return rc == 0;
+}
+
+/* git and a download against a server that never answers: the build
+ * ends at the deadline, or on stop, with nothing left running, and the
+ * job's other connections are read meanwhile. */
+static void
+test_hung_fetch(void **state)
+{
+	(void)state;
+	int port;
+	int srv = hung_server(&port);
+	struct other_conn o = {.mux = mux_new()};
+	assert_int_equal(pipe(o.fds), 0);
+	mux_add_fd(o.mux, o.fds[0], POLLIN, other_read, &o);
+	mux_add_timer(o.mux, mux_now() + 100000000ULL, other_write, &o);
+	static const char *const urls[] = {"http://127.0.0.1:%d/x.git",
+	                                   "http://127.0.0.1:%d/x.tgz"};
+	for (int kind = 0; kind < 2; kind++) {
+		char *url = xasprintf(urls[kind], port);
+		char *job = xasprintf("actions:\n"
+		                      "- test:\n"
+		                      "    definitions:\n"
+		                      "    - {from: %s, name: h, path: t.yaml,"
+		                      " repository: '%s'}\n",
+		                      kind ? "url" : "git", url);
+		for (int stop = 0; stop < 2; stop++) {
+			uint64_t t0 = mux_now();
+			uint64_t stop_at = t0 + 400000000ULL;
+			struct overlay_spec extra = {
+			    .mux = o.mux,
+			    .deadline_ns =
+			        stop ? t0 + 30000000000ULL : t0 + 700000000ULL,
+			    .stop = stop ? stop_after : NULL,
+			    .stop_arg = &stop_at,
+			};
+			struct unpacked u;
+			struct overlay_layout l;
+			struct diags d;
+			diags_init(&d);
+			o.reads = 0;
+			int rc = build_with(job, NULL, &u, &l, &d, &extra);
+			double secs = (double)(mux_now() - t0) / 1e9;
+			assert_int_equal(rc, stop ? OVERLAY_CANCELED
+			                          : OVERLAY_TIMEOUT);
+			if (secs > 1.5)
+				fail_msg("%s took %.2f s", url, secs);
+			assert_true(o.reads >= 2);
+			if (!stop) {
+				char *want = xasprintf(
+				    "The deadline passed during the %s of '%s'",
+				    kind ? "download" : "git clone", url);
+				assert_string_equal(d.v[0].msg, want);
+				free(want);
+			}
+			assert_false(left_running(port));
+			diags_free(&d);
+		}
+		free(job);
+		free(url);
+	}
+	close(srv);
+	close(o.fds[0]);
+	close(o.fds[1]);
+	mux_free(o.mux);
 }
 
 static void
@@ -918,6 +1379,11 @@ main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_git_repos, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_git_missing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_url, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hostile_archives, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_archive_caps, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_git_hostile, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hung_fetch, setup, teardown),
 	    cmocka_unit_test(test_layout_errors),
 	    cmocka_unit_test(test_quote),
 	};

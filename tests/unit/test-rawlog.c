@@ -34,8 +34,8 @@ logged(const char *const *chunks, char **masks, size_t nmasks)
 {
 	struct rawlog log;
 	assert_int_equal(rawlog_open(&log, dir, "c"), 0);
-	char **m = masks;
-	rawlog_set_masks(&log, &m, &nmasks);
+	struct secrets s = {.v = masks, .n = nmasks};
+	rawlog_set_secrets(&log, &s);
 	for (size_t i = 0; chunks[i]; i++)
 		rawlog_write(&log, 1000000000ULL * (i + 1), chunks[i],
 		             strlen(chunks[i]));
@@ -98,15 +98,73 @@ test_secret_in_one_read_and_repeated(void **state)
 	free(got);
 }
 
+/* The job log's list itself, as job.c hands it: read at each write, so
+ * a secret added later (a key's path) is starred from then on; secrets
+ * that overlap leave none of their bytes. */
+static void
+test_secrets_list(void **state)
+{
+	(void)state;
+	struct secrets s = {0};
+	struct rawlog log;
+	assert_int_equal(rawlog_open(&log, dir, "c"), 0);
+	rawlog_set_secrets(&log, &s);
+	rawlog_write(&log, 1, "abcd ", 5);
+	secrets_add(&s, "abcd");
+	secrets_add(&s, "cdef");
+	for (int i = 0; i < 20; i++) /* the array moves as it grows */
+		secrets_add(&s, (char[]){'#', (char)('A' + i), '#', 0});
+	rawlog_write(&log, 2, "xabcdefx #C", 11);
+	rawlog_write(&log, 3, "# ab", 4);
+	rawlog_write(&log, 4, "cd", 2);
+	rawlog_close(&log);
+	char *got = slurp("c.log");
+	assert_string_equal(got, "abcd x******x *** ****");
+	free(got);
+	secrets_free(&s);
+}
+
+/* Links planted under the raw logs' names are replaced, their targets
+ * untouched. */
+static void
+test_planted_link(void **state)
+{
+	(void)state;
+	char *victim = xasprintf("%s/victim", dir);
+	FILE *f = fopen(victim, "w");
+	assert_non_null(f);
+	fputs("untouched\n", f);
+	fclose(f);
+	char *l1 = xasprintf("%s/p.log", dir),
+	     *l2 = xasprintf("%s/p.times", dir);
+	assert_int_equal(symlink(victim, l1), 0);
+	assert_int_equal(symlink(victim, l2), 0);
+	struct rawlog log;
+	assert_int_equal(rawlog_open(&log, dir, "p"), 0);
+	rawlog_write(&log, 1, "data", 4);
+	rawlog_close(&log);
+	char *got = slurp("victim");
+	assert_string_equal(got, "untouched\n");
+	free(got);
+	got = slurp("p.log");
+	assert_string_equal(got, "data");
+	free(got);
+	free(victim);
+	free(l1);
+	free(l2);
+}
+
 int
 main(void)
 {
 	assert_non_null(mkdtemp(dir));
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_masks_byte_exact),
-		cmocka_unit_test(test_secret_split_across_reads),
-		cmocka_unit_test(test_prefix_that_is_no_secret),
-		cmocka_unit_test(test_secret_in_one_read_and_repeated),
+	    cmocka_unit_test(test_no_masks_byte_exact),
+	    cmocka_unit_test(test_secret_split_across_reads),
+	    cmocka_unit_test(test_prefix_that_is_no_secret),
+	    cmocka_unit_test(test_secret_in_one_read_and_repeated),
+	    cmocka_unit_test(test_secrets_list),
+	    cmocka_unit_test(test_planted_link),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	char *cmd = xasprintf("rm -rf '%s'", dir);

@@ -4,12 +4,14 @@
  * when it is there), results.yaml, result.yaml and the table. */
 #include <math.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -498,15 +500,190 @@ test_too_long(void **state)
 	free(logpath);
 }
 
+/* Whether the file DIR/NAME holds NEEDLE. */
+static bool
+file_has(const char *dir, const char *name, const char *needle)
+{
+	char *text = read_all(dir, name);
+	bool has = strstr(text, needle) != NULL;
+	free(text);
+	return has;
+}
+
+/* The job's secrets in a case's name, its units, a set, an extra value
+ * and key, a measurement, the job's error: masked in results.yaml,
+ * result.yaml, the log and the table, and nowhere left whole. */
+static void
+test_masked(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test-results.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *logpath = xasprintf("%s/log.yaml", dir);
+	struct joblog log;
+	assert_int_equal(joblog_open(&log, logpath), 0);
+	joblog_mask_add(&log, "not-for-logs-81723");
+	joblog_mask_add(&log, "81723");
+	joblog_mask_add(&log, "q\"uo\\te");
+	struct results r;
+	assert_int_equal(results_open(&r, dir, &log), 0);
+	assert_ptr_equal(r.secrets, &log.secrets);
+
+	assert_int_equal(
+	    results_add(&r, result_case("0_smoke", "not-for-logs-81723", "pass",
+	                                false, 0, NULL)),
+	    0);
+	struct rval *m = result_case("0_smoke", "m", "pass", true, 81723.0,
+	                             "u-not-for-logs-81723");
+	rval_put(m, "set", rval_str("set-not-for-logs-81723"));
+	assert_int_equal(results_add(&r, m), 0);
+	struct rval *extra = rval_map();
+	rval_put(extra, "fail", rval_str("said q\"uo\\te"));
+	rval_put(extra, "not-for-logs-81723", rval_int(81723));
+	struct rval *list = rval_put(extra, "list", rval_list());
+	rval_add(list, rval_str("x not-for-logs-81723"));
+	assert_int_equal(results_add(&r, result_action("lava-test-retry", NULL,
+	                                               "3", 1.0, false, extra)),
+	                 0);
+	assert_int_equal(
+	    results_finish(
+	        &r, result_job(false, "raised not-for-logs-81723", "Test")),
+	    0);
+	joblog_close(&log);
+
+	const char *files[] = {"results.yaml", "result.yaml", "log.yaml"};
+	for (size_t i = 0; i < 3; i++) {
+		assert_false(file_has(dir, files[i], "81723"));
+		assert_false(file_has(dir, files[i], "uo"));
+	}
+	char *text = read_all(dir, "results.yaml");
+	assert_string_equal(
+	    text,
+	    "- {\"case\": \"[MASKED]\", \"definition\": \"0_smoke\", "
+	    "\"result\": \"pass\"}\n"
+	    /* A number whose text holds one is that text masked. */
+	    "- {\"case\": \"m\", \"definition\": \"0_smoke\", "
+	    "\"measurement\": \"[MASKED].0\", \"result\": \"pass\", "
+	    "\"set\": \"set-[MASKED]\", \"units\": \"u-[MASKED]\"}\n"
+	    "- {\"case\": \"lava-test-retry\", \"definition\": \"lava\", "
+	    "\"duration\": \"1.00\", \"extra\": {\"[MASKED]\": \"[MASKED]\", "
+	    "\"fail\": \"said [MASKED]\", \"list\": [\"x [MASKED]\"]}, "
+	    "\"level\": \"3\", \"namespace\": \"common\", \"result\": "
+	    "\"fail\"}\n"
+	    "- {\"case\": \"job\", \"definition\": \"lava\", \"error_msg\": "
+	    "\"raised [MASKED]\", \"error_type\": \"Test\", \"result\": "
+	    "\"fail\"}\n");
+	free(text);
+	text = read_all(dir, "result.yaml");
+	assert_string_equal(text, "case: job\ndefinition: lava\nerror_msg: "
+	                          "raised [MASKED]\nerror_type: Test\n"
+	                          "result: fail\n");
+	free(text);
+	/* The log's records: masked once, not "[MASKED]" masked again. */
+	assert_true(file_has(dir, "log.yaml",
+	                     "\"msg\": {\"case\": \"job\", \"definition\": "
+	                     "\"lava\", \"error_msg\": \"raised [MASKED]\""));
+
+	char *out;
+	size_t outlen;
+	FILE *f = open_memstream(&out, &outlen);
+	results_print_table(&r, f);
+	fclose(f);
+	assert_string_equal(out,
+	                    "definition  case             result  measurement\n"
+	                    "0_smoke     [MASKED]         pass\n"
+	                    "0_smoke     m                pass    [MASKED].0 "
+	                    "u-[MASKED]\n"
+	                    "lava        lava-test-retry  fail\n"
+	                    "lava        job              fail\n"
+	                    "2 pass, 2 fail\n");
+	free(out);
+	results_close(&r);
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(logpath);
+}
+
+/* Links planted in the output directory under the names of its files
+ * are replaced, never written through: their targets stay as they
+ * were. */
+static void
+test_planted_links(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test-results.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *out = xasprintf("%s/out", dir);
+	assert_int_equal(mkdir(out, 0755), 0);
+	const char *names[] = {"log.yaml", "results.yaml", "result.yaml"};
+	for (size_t i = 0; i < 3; i++) {
+		char *victim = xasprintf("%s/victim%zu", dir, i);
+		char *link = xasprintf("%s/%s", out, names[i]);
+		FILE *f = fopen(victim, "w");
+		assert_non_null(f);
+		fputs("untouched\n", f);
+		fclose(f);
+		assert_int_equal(symlink(victim, link), 0);
+		free(victim);
+		free(link);
+	}
+	/* One planted where a temporary of result.yaml would go, too. */
+	char *tmpname = xasprintf("%s/.result.yaml.%ld.0", out, (long)getpid());
+	char *victim3 = xasprintf("%s/victim3", dir);
+	assert_int_equal(symlink(victim3, tmpname), 0);
+
+	char *logpath = xasprintf("%s/log.yaml", out);
+	struct joblog log;
+	assert_int_equal(joblog_open(&log, logpath), 0);
+	struct results r;
+	assert_int_equal(results_open(&r, out, &log), 0);
+	assert_int_equal(
+	    results_add(&r, result_plain("lava", "validate", "pass")), 0);
+	assert_int_equal(results_finish(&r, result_job(true, NULL, NULL)), 0);
+	results_close(&r);
+	joblog_close(&log);
+
+	for (size_t i = 0; i < 3; i++) {
+		char *victim = xasprintf("victim%zu", i);
+		char *text = read_all(dir, victim);
+		assert_string_equal(text, "untouched\n");
+		free(text);
+		free(victim);
+		/* The names are files of their own now. */
+		char *path = xasprintf("%s/%s", out, names[i]);
+		struct stat st;
+		assert_int_equal(lstat(path, &st), 0);
+		assert_true(S_ISREG(st.st_mode));
+		free(path);
+	}
+	assert_true(file_has(out, "result.yaml", "result: pass"));
+	assert_true(file_has(out, "results.yaml", "\"validate\""));
+	assert_int_equal(access(victim3, F_OK), -1); /* never created */
+	free(victim3);
+	free(tmpname);
+	free(logpath);
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(out);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_validate), cmocka_unit_test(test_action),
-	    cmocka_unit_test(test_case),     cmocka_unit_test(test_endrun),
-	    cmocka_unit_test(test_job),      cmocka_unit_test(test_scalars),
-	    cmocka_unit_test(test_block),    cmocka_unit_test(test_files),
+	    cmocka_unit_test(test_validate),
+	    cmocka_unit_test(test_action),
+	    cmocka_unit_test(test_case),
+	    cmocka_unit_test(test_endrun),
+	    cmocka_unit_test(test_job),
+	    cmocka_unit_test(test_scalars),
+	    cmocka_unit_test(test_block),
+	    cmocka_unit_test(test_files),
 	    cmocka_unit_test(test_too_long),
+	    cmocka_unit_test(test_masked),
+	    cmocka_unit_test(test_planted_links),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* test-timeout.c: the six-level timeout precedence, connection timeouts,
  * deadlines and timeout messages, as LAVA's Pipeline.add_action and
  * Timeout order and word them (spec §1.3). */
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -402,6 +403,81 @@ test_missing_maps(void **state)
 	diags_free(&d);
 }
 
+/* The seconds of timeout map TEXT, or -1 when refused. */
+static long long
+parsed(const char *text)
+{
+	struct ydoc *doc = parse(text);
+	long long s;
+	int rc = timeout_parse(ydoc_root(doc), &s);
+	ydoc_free(doc);
+	return rc < 0 ? -1 : s;
+}
+
+/* Huge timeouts saturate at 292 years, however they are written: no
+ * product or sum overflows (UBSan watches), no refusal either, and their
+ * deadlines in nanoseconds fit. */
+static void
+test_huge(void **state)
+{
+	(void)state;
+	const long long max = TIMEOUT_MAX_SECONDS;
+	assert_int_equal(max, 9223372036LL);
+	assert_int_equal(parsed("{days: 9223372036854775807}"), max);
+	assert_int_equal(parsed("{days: 99999999999999999999999}"), max);
+	assert_int_equal(parsed("{seconds: 9223372036854775807,"
+	                        " minutes: 9223372036854775807,"
+	                        " hours: 9223372036854775807}"),
+	                 max);
+	assert_int_equal(parsed("{days: -9223372036854775808}"), -max);
+	assert_int_equal(parsed("{days: 1.0e+308, hours: 1.0e+308}"), max);
+	assert_int_equal(parsed("{days: .inf}"), max);
+	assert_int_equal(parsed("{days: -.inf}"), -max);
+	assert_int_equal(parsed("{days: 999999999, seconds: 86399}"), max);
+	/* Just under: exact. */
+	assert_int_equal(parsed("{seconds: 9223372035}"), max - 1);
+	assert_int_equal(parsed("{days: 106751, hours: 23}"),
+	                 106751LL * 86400 + 23 * 3600);
+	assert_int_equal(parsed("{days: -106751}"), -106751LL * 86400);
+	/* Not a number: still refused. */
+	assert_int_equal(parsed("{days: .nan}"), -1);
+	assert_int_equal(parsed("{days: .inf, hours: -.inf}"), -1);
+	assert_int_equal(parsed("{days: x}"), -1);
+
+	/* Into nanoseconds and deadlines: saturated too. */
+	assert_true(timeout_ns(0) == 0);
+	assert_true(timeout_ns(-5) == 0);
+	assert_true(timeout_ns(3) == 3 * S);
+	/* The longest timeout in nanoseconds, and after a long uptime. */
+	assert_true(timeout_ns(max) == (uint64_t)max * S);
+	assert_true(timeout_ns(max) <= (uint64_t)INT64_MAX);
+	assert_true(timeout_after(100ULL * 365 * 86400 * S, max) < UINT64_MAX);
+	assert_true(timeout_ns(86400LL * 999999999) == UINT64_MAX);
+	assert_true(timeout_ns(LLONG_MAX) == UINT64_MAX);
+	assert_true(timeout_ns((long long)(UINT64_MAX / S)) ==
+	            UINT64_MAX / S * S);
+	assert_true(timeout_ns((long long)(UINT64_MAX / S) + 1) == UINT64_MAX);
+	uint64_t now = 1000 * S;
+	assert_true(timeout_after(now, 5) == now + 5 * S);
+	assert_true(timeout_after(now, -5) == now);
+	assert_true(timeout_after(now, LLONG_MAX) == UINT64_MAX);
+	assert_true(timeout_after(UINT64_MAX - 1, 1) == UINT64_MAX);
+	assert_true(timeout_deadline(now, max, 0) == now + (uint64_t)max * S);
+	assert_true(timeout_deadline(now, LLONG_MAX, 0) == UINT64_MAX);
+	assert_true(timeout_deadline(now, -max, 0) == 1);
+	assert_true(timeout_deadline(now, LLONG_MIN, 0) == 1);
+	assert_true(timeout_deadline(now, LLONG_MAX, now + S) == now + S);
+
+	/* The precedence with them: a huge job default, a huge block
+	 * timeout over it. */
+	struct fixture f;
+	setup(&f, "{action: {days: 9223372036854775807}}", NULL,
+	      "{timeout: {hours: 9223372036854775807}}");
+	struct timeout_set t = resolve(&f);
+	assert_int_equal(t.duration, max);
+	teardown(&f);
+}
+
 int
 main(void)
 {
@@ -420,6 +496,7 @@ main(void)
 	    cmocka_unit_test(test_skip),
 	    cmocka_unit_test(test_invalid),
 	    cmocka_unit_test(test_deadline),
+	    cmocka_unit_test(test_huge),
 	    cmocka_unit_test(test_hms),
 	    cmocka_unit_test(test_message),
 	    cmocka_unit_test(test_class),

@@ -9,6 +9,10 @@ CHECK="$TOP/tests/e2e/data/run/check.py"
 W=$(mktemp -d "/tmp/tether-$NAME.XXXXXX")
 TAG="b$(od -An -N3 -tx1 /dev/urandom | tr -d " \n")$$"
 BG="" # background processes of the script itself
+# The worker's settings: jobs may read the test's own files (file://,
+# git repositories given as paths), nothing else of this machine.
+WORKER=$W/worker.yaml
+printf "allowed_file_dirs: ['%s']\n" "$W" >"$WORKER"
 n=0
 failed=0 # the exit status: 1 once a case failed
 
@@ -116,7 +120,8 @@ inline() {
 # run CASE DEVICE JOB: tether run with its output dir $W/CASE; the exit
 # status in $RC, what it printed in $W/CASE.out.
 run() {
-	timeout 120 "$TETHER" run --device "$2" --output-dir "$W/$1" "$3" \
+	timeout 120 "$TETHER" run --device "$2" --output-dir "$W/$1" \
+		--dispatcher "$WORKER" "$3" \
 		>"$W/$1.out" 2>&1
 	RC=$?
 }

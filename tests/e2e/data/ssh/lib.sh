@@ -18,38 +18,23 @@ if cp "$TETHER" "$W/tether.bin" 2>/dev/null; then
 	TETHER_SHARE_DIR=${TETHER_SHARE_DIR:-$TOP/share/lava-test-shell}
 	export TETHER_SHARE_DIR
 fi
-n=0
-failed=0
 SSHD_US=
 SCHROOT_NAME=
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
+# The TAP helpers (ok, nok, skip, skip_not_installable, tap, wait_for,
+# free_port): data/tap.sh, its scratch files in $W.
+tmp=$W
+. "$TOP/tests/e2e/data/tap.sh"
+# skip_all WHY: the whole test skipped (a failure in CI: tap.sh's skip).
 skip_all() {
-	echo "ok 1 - $NAME # SKIP $1"
+	skip "$NAME" "$1"
 	rm -rf "$W"
-	exit 0
-}
-# tap WHAT COMMAND...: one TAP line from a command's status; its output
-# is shown as comments when it fails.
-tap() {
-	what=$1
-	shift
-	if "$@" >"$W/tap.out" 2>&1; then
-		ok "$what"
-	else
-		nok "$what"
-		sed 's/^/# /' "$W/tap.out"
-	fi
+	exit "$failed"
 }
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (sshd, schroot)"
 [ -x /usr/sbin/sshd ] || skip_all "no /usr/sbin/sshd (scripts/deps.sh)"
 command -v ssh >/dev/null && command -v scp >/dev/null ||
 	skip_all "no ssh/scp (scripts/deps.sh)"
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 PORT=$(free_port)
 K=$W/keys
@@ -83,14 +68,8 @@ sshd_start() {
 	unshare --pid --fork --kill-child /usr/sbin/sshd -D -e -f "$K/sshd_config" \
 		2>>"$W/sshd.log" &
 	SSHD_US=$!
-	i=0
-	while [ $i -lt 200 ]; do
-		# shellcheck disable=SC2086
-		ssh $SSHO root@127.0.0.1 true 2>/dev/null && return 0
-		sleep 0.05
-		i=$((i + 1))
-	done
-	return 1
+	# shellcheck disable=SC2086
+	wait_for 10 ssh $SSHO root@127.0.0.1 true 2>/dev/null
 }
 # sshd_stop: SIGTERM to the real sshd (PID 1 of its namespace: its
 # sessions die with it), then the unshare is reaped.

@@ -1,7 +1,7 @@
-/* action-host.h: commands run on the dispatcher (power control, the
- * device's user commands), inside the job's event loop. */
-#ifndef TETHER_ACTION_HOST_H
-#define TETHER_ACTION_HOST_H
+/* host.h: commands run on the worker (power control, the device's user
+ * commands, ssh), inside the job's event loop. */
+#ifndef TETHER_HOST_H
+#define TETHER_HOST_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -25,9 +25,5 @@ int host_run(struct action *a, const char *cmd, uint64_t deadline,
 int host_command(struct action *a, const char *cmd, uint64_t deadline);
 /* CMDS: a string or a list of strings (a power command); NULL is 0. */
 int host_commands(struct action *a, const struct ynode *cmds);
-
-struct job;
-/* Runs the undo of every user command run, last first (job cleanup). */
-void command_undo_all(struct job *j);
 
 #endif
