@@ -18,15 +18,17 @@ export TMPDIR="$W/tmp"
 
 # hung MODE: a server of data/hostile-fetch/hung.py; its port in $PORT.
 hung() {
-	rm -f "$W/port"
-	python3 "$DATA/hung.py" "$1" "$W/port" &
+	_pf=$W/port-$1
+	rm -f "$_pf" "$_pf.events"
+	python3 "$DATA/hung.py" "$1" "$_pf" &
 	BG="$BG $!"
 	_i=0
-	while [ ! -s "$W/port" ] && [ $_i -lt 100 ]; do
+	while [ ! -s "$_pf" ] && [ $_i -lt 100 ]; do
 		sleep 0.05
 		_i=$((_i + 1))
 	done
-	PORT=$(cat "$W/port")
+	PORT=$(cat "$_pf")
+	EVENTS=$_pf.events
 }
 
 # ajob HOST DEF-LINE [DEPLOY-TIMEOUT]: deploy (with that timeout), boot
@@ -62,31 +64,13 @@ timed() {
 	T=$(secs "$_t0" "$(now)")
 }
 
-# sigterm CASE DEVICE JOB AFTER: tether run, SIGTERM AFTER seconds in;
-# the exit status in $RC, the time from the signal to the exit in $T.
-sigterm() {
-	"$TETHER" run --device "$2" --output-dir "$W/$1" --dispatcher "$WORKER" "$3" >"$W/$1.out" 2>&1 &
-	_pid=$!
-	sleep "$4"
-	_t0=$(now)
-	kill -TERM "$_pid"
-	_i=0
-	while [ $_i -lt 100 ] && kill -0 "$_pid" 2>/dev/null; do
-		sleep 0.02
-		_i=$((_i + 1))
-	done
-	T=$(secs "$_t0" "$(now)")
-	kill -0 "$_pid" 2>/dev/null && kill -9 "$_pid"
-	wait "$_pid"
-	RC=$?
-}
-
 H=${TAG}hf
 device "$W/dev" "$H"
 
 # ---- (a) a git server that never answers, the deploy's timeout: 5 s -------
 hung silent
 GITPORT=$PORT
+GITEVENTS=$EVENTS
 ajob "$H" "- {from: git, repository: 'http://127.0.0.1:$GITPORT/x.git', path: t.yaml, name: t}" 5 >"$W/gittime.job"
 timed gittime "$W/dev" "$W/gittime.job"
 check "git server never answers: the deploy times out (JobError), logs complete" gittime \
@@ -97,9 +81,10 @@ check "git server never answers: the deploy times out (JobError), logs complete"
 tap "git server never answers: over in 5 s + 1 s (took $T s)" le "$T" 6.5
 tap "git server never answers: no git left running" none_on_port "$GITPORT"
 
-# ---- (b) the same, SIGTERM 2 s in ------------------------------------------
+# ---- (b) the same, SIGTERM once git is connected ---------------------------
 ajob "$H" "- {from: git, repository: 'http://127.0.0.1:$GITPORT/x.git', path: t.yaml, name: t}" >"$W/gitterm.job"
-sigterm gitterm "$W/dev" "$W/gitterm.job" 2
+: >"$EVENTS"
+signal_run gitterm "$W/dev" "$W/gitterm.job" grep -q accept "$EVENTS"
 check "git server never answers, SIGTERM: Canceled, logs complete" gitterm \
 	'rc|1' 'job|fail|Canceled|^The job was canceled$' \
 	'log|^Received signal SIGTERM' 'log|^JobCanceled: '
@@ -111,7 +96,7 @@ hung nobody
 DLPORT=$PORT
 URL="http://127.0.0.1:$DLPORT/defs.tar.gz"
 ajob "$H" "- {from: url, repository: '$URL', path: t.yaml, name: t}" >"$W/dlterm.job"
-sigterm dlterm "$W/dev" "$W/dlterm.job" 2
+signal_run dlterm "$W/dev" "$W/dlterm.job" grep -q GET "$EVENTS"
 check "download stalls, SIGTERM: Canceled, logs complete" dlterm \
 	'rc|1' 'job|fail|Canceled|^The job was canceled$' \
 	'row|lava|validate|pass' 'log|^Received signal SIGTERM'
@@ -126,7 +111,8 @@ tap "download stalls: over in 5 s + 1 s (took $T s)" le "$T" 6.5
 
 # ---- (d) validation's HEAD check against a server that never answers ------
 ajob "$H" "- {from: url, repository: 'http://127.0.0.1:$GITPORT/defs.tar.gz', path: t.yaml, name: t}" >"$W/headterm.job"
-sigterm headterm "$W/dev" "$W/headterm.job" 2
+: >"$GITEVENTS"
+signal_run headterm "$W/dev" "$W/headterm.job" grep -q accept "$GITEVENTS"
 check "HEAD check never answered, SIGTERM: Canceled at validation" headterm \
 	'rc|1' 'job|fail|Canceled|^The job was canceled$' \
 	'row|lava|validate|fail' 'nolog|^start: 1 lava-overlay'

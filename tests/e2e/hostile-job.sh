@@ -23,6 +23,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 . "$(cd "$(dirname "$0")" && pwd)/data/tap.sh"
+. "$(cd "$(dirname "$0")" && pwd)/data/qemu/lib.sh"
 mkdir -p "$tmp/cwd" "$tmp/work" "$tmp/www"
 # The worker lets jobs read $tmp/www (file://, git paths), nothing else.
 printf "allowed_file_dirs: ['%s']\n" "$tmp/www" >"$tmp/worker.yaml"
@@ -40,12 +41,7 @@ targets() {
 }
 left() { ! pgrep -f "$tmp/" >/dev/null || { pgrep -af "$tmp/"; return 1; }; }
 
-cat >"$tmp/qemu.jinja2" <<'EOF2'
-{% extends 'qemu.jinja2' %}
-{% set arch = 'amd64' %}
-{% set no_kvm = True %}
-{% set no_network = True %}
-EOF2
+qemu_device "$tmp/qemu.jinja2"
 
 # job NAME DEPLOY-IMAGES-YAML [EXTRA TOP-LEVEL YAML]: a QEMU job.
 job() {
@@ -208,15 +204,7 @@ refuse_run "a url definition from file:///etc/shadow" "$tmp/local.yaml" x \
 rm -f "$tmp/www/innocent"
 
 # ---- run safely: shell code that reaches QEMU as plain arguments --------
-if ! command -v qemu-system-x86_64 >/dev/null; then
-	skip "shell code in QEMU's command line" "no qemu-system-x86_64 (scripts/deps.sh)"
-	[ "$failed" = 0 ]
-	exit
-fi
-if ! GUEST=$(sh "$TOP/tests/images/build-guest.sh" 2>"$tmp/guest.err"); then
-	nok "the test guest builds: $(tail -1 "$tmp/guest.err")"
-	exit 1
-fi
+qemu_guest
 # The kernel's file name: shell code, and its own label's placeholder.
 KNAME=';touch${IFS}pwned1;{kernel}'
 cp "$GUEST/vmlinuz" "$tmp/www/$KNAME"

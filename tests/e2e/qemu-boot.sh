@@ -35,6 +35,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 . "$(cd "$(dirname "$0")" && pwd)/data/tap.sh"
+. "$(cd "$(dirname "$0")" && pwd)/data/qemu/lib.sh"
 
 # The stored expectation is what lava-run's log says.
 if [ -f "$O/samples/qemu-tmpfs.job.log" ]; then
@@ -44,16 +45,7 @@ if [ -f "$O/samples/qemu-tmpfs.job.log" ]; then
 		same "$tmp/qemu-tmpfs.lava" "$tmp/qemu-tmpfs.want"
 fi
 
-if ! command -v qemu-system-x86_64 >/dev/null; then
-	skip "QEMU boots" "no qemu-system-x86_64 (scripts/deps.sh)"
-	[ "$failed" = 0 ]
-	exit
-fi
-if ! GUEST=$(sh "$TOP/tests/images/build-guest.sh" 2>"$tmp/guest.err"); then
-	nok "the test guest builds: $(tail -1 "$tmp/guest.err")"
-	sed 's/^/# /' "$tmp/guest.err"
-	exit 1
-fi
+qemu_guest
 ok "the test guest is built (cached in $GUEST)"
 
 # ------------------------------------------------ 1. two serial ports

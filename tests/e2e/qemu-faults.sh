@@ -20,6 +20,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 . "$(cd "$(dirname "$0")" && pwd)/data/tap.sh"
+. "$(cd "$(dirname "$0")" && pwd)/data/qemu/lib.sh"
 
 # The images: a "kernel" (QEMU never reads it here), an xz image cut short.
 mkdir -p "$tmp/www"
@@ -33,12 +34,7 @@ http_port=
 if http_serve "$tmp/www" "$tmp/http.log"; then ok "an HTTP server for the images"; else nok "an HTTP server for the images"; fi
 dead_port=$(free_port)
 
-cat >"$tmp/qemu.jinja2" <<'EOF'
-{% extends 'qemu.jinja2' %}
-{% set arch = 'amd64' %}
-{% set no_kvm = True %}
-{% set no_network = True %}
-EOF
+qemu_device "$tmp/qemu.jinja2"
 cat >"$tmp/bad-option.jinja2" <<'EOF'
 {% extends 'qemu.jinja2' %}
 {% set arch = 'amd64' %}

@@ -16,21 +16,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 . "$(cd "$(dirname "$0")" && pwd)/data/tap.sh"
+. "$(cd "$(dirname "$0")" && pwd)/data/qemu/lib.sh"
 
-if ! command -v qemu-system-x86_64 >/dev/null; then
-	skip "a QEMU boot retried" "no qemu-system-x86_64 (scripts/deps.sh)"
-	exit 0
-fi
-if ! GUEST=$(sh "$TOP/tests/images/build-guest.sh" 2>"$tmp/guest.err"); then
-	nok "the test guest builds: $(tail -1 "$tmp/guest.err")"
-	exit 1
-fi
-cat >"$tmp/qemu.jinja2" <<'EOF2'
-{% extends 'qemu.jinja2' %}
-{% set arch = 'amd64' %}
-{% set no_kvm = True %}
-{% set no_network = True %}
-EOF2
+qemu_guest
+qemu_device "$tmp/qemu.jinja2"
 cat >"$tmp/job.yaml" <<EOF2
 device_type: qemu
 job_name: a qemu boot retried

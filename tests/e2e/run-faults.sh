@@ -159,25 +159,13 @@ for sig in TERM INT; do
 	c=sig$sig
 	device "$W/$c.dev" "$H"
 	job "$H" 'lava-test-case a --result pass' 'sleep 60' >"$W/$c.job"
-	"$TETHER" run --device "$W/$c.dev" --output-dir "$W/$c" --dispatcher "$WORKER" "$W/$c.job" \
-		>"$W/$c.out" 2>&1 &
-	pid=$!
-	BG="$BG $pid"
-	i=0
-	while [ $i -lt 200 ] && ! grep -q 'Received signal: <TESTCASE>' "$W/$c/log.yaml" 2>/dev/null; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	running=$(procs "$H" | wc -l)
-	kill -"$sig" "$pid"
-	i=0
-	while [ $i -lt 100 ] && kill -0 "$pid" 2>/dev/null; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-	wait "$pid"
-	RC=$?
+	# The test runs (its first case is in): how many processes the
+	# board has then, and the signal.
+	ready() {
+		grep -q 'Received signal: <TESTCASE>' "$W/$c/log.yaml" 2>/dev/null &&
+			running=$(procs "$H" | wc -l)
+	}
+	SIG=$sig signal_run "$c" "$W/$c.dev" "$W/$c.job" ready
 	check "SIG$sig mid-test: exit 1, Canceled, the logs complete" "$c" \
 		'rc|1' 'job|fail|Canceled|^The job was canceled$' 'row|0_smoke|a|pass' \
 		"log|^Received signal SIG$sig" 'log|^Finalising connection' \

@@ -581,6 +581,33 @@ test_contract(void **state)
 	matcher_free(m);
 }
 
+/* A job's prompt that backtracks catastrophically on what the device
+ * prints: PCRE2's match limit ends the search with an error naming the
+ * prompt, at once, rather than the job hanging. */
+static void
+test_backtracking(void **state)
+{
+	(void)state;
+	static const char *const pats[] = {"(a|a)*c", "^(a|aa)+$",
+	                                   "(\\w+\\s?)+$"};
+	for (size_t k = 0; k < sizeof pats / sizeof pats[0]; k++) {
+		char err[256], text[64];
+		const char *p[] = {pats[k]};
+		struct matcher *m = matcher_new(p, 1, err, sizeof err);
+		assert_non_null(m);
+		memset(text, 'a', 60);
+		memcpy(text + 60, "!\n", 2);
+		struct match mt;
+		int rc = matcher_feed(m, text, 62, &mt);
+		if (rc == 0)
+			rc = matcher_idle(m, &mt);
+		assert_int_equal(rc, -1);
+		assert_non_null(strstr(matcher_error(m), "match limit"));
+		assert_non_null(strstr(matcher_error(m), "prompt 0"));
+		matcher_free(m);
+	}
+}
+
 int
 main(void)
 {
@@ -595,6 +622,7 @@ main(void)
 	    cmocka_unit_test(test_python_syntax),
 	    cmocka_unit_test(test_bad_regex),
 	    cmocka_unit_test(test_bounded),
+	    cmocka_unit_test(test_backtracking),
 	    cmocka_unit_test(test_window),
 	    cmocka_unit_test(test_contract),
 	};

@@ -7,6 +7,10 @@ process left behind is found by the port alone).
           or HTTP server that hangs)
   nobody  answers HEAD with 200 and a length, and GET with the headers
           but never the body (a download that stalls after it began)
+
+PORTFILE.events gets a line as each connection is accepted ("accept")
+and, in nobody mode, as each request head is read (its method): the
+events a test waits for before it signals tether.
 """
 import os
 import socket
@@ -24,6 +28,7 @@ with open(tmp, "w") as f:
     f.write("%d\n" % srv.getsockname()[1])
 os.rename(tmp, portfile)
 held = []
+events = open(portfile + ".events", "a", buffering=1)
 
 
 def serve(c):
@@ -35,6 +40,7 @@ def serve(c):
         if not chunk:
             return
         data += chunk
+    events.write(data.split(b" ", 1)[0].decode("ascii", "replace") + "\n")
     head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/gzip\r\n"
             b"Content-Length: 1000000\r\n\r\n")
     c.sendall(head)
@@ -44,5 +50,6 @@ def serve(c):
 
 while True:
     c, _ = srv.accept()
+    events.write("accept\n")
     held.append(c)
     threading.Thread(target=serve, args=(c,), daemon=True).start()

@@ -165,3 +165,38 @@ no_boards() {
 	ps -o pid,args -p "$(echo $_left | tr ' ' ,)"
 	return 1
 }
+
+# signal_run CASE DEVICE JOB COMMAND...: tether run in the background;
+# once COMMAND succeeds (polled every 20 ms, 10 s at most: the event the
+# case waits for), SIG (TERM unless set) is sent.  The exit status in
+# $RC, the seconds from the signal to the exit in $T.
+signal_run() {
+	_case=$1 _dev=$2 _job=$3
+	shift 3
+	"$TETHER" run --device "$_dev" --output-dir "$W/$_case" \
+		--dispatcher "$WORKER" "$_job" >"$W/$_case.out" 2>&1 &
+	_pid=$!
+	BG="$BG $_pid"
+	_i=0
+	while [ $_i -lt 500 ] && ! "$@" >/dev/null 2>&1; do
+		sleep 0.02
+		_i=$((_i + 1))
+	done
+	_t0=$(date +%s.%N)
+	kill -"${SIG:-TERM}" "$_pid"
+	_i=0
+	while [ $_i -lt 500 ] && kill -0 "$_pid" 2>/dev/null; do
+		sleep 0.01
+		_i=$((_i + 1))
+	done
+	T=$(awk -v a="$_t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+	kill -0 "$_pid" 2>/dev/null && kill -9 "$_pid"
+	wait "$_pid"
+	RC=$?
+}
+
+# at_most SECONDS: $T is no more.
+at_most() {
+	awk -v t="$T" -v m="$1" 'BEGIN { exit !(t <= m) }' || { echo "took $T s"; return 1; }
+}
+
