@@ -686,7 +686,7 @@ overlay_unpack(struct action *parent, struct conn *c, struct job_ns *ns)
 	struct job_ns *deploy = job_ns_get(j, a.ns);
 	int rc = 0;
 	char *url = NULL;
-	if (deploy->overlay_url == NULL) {
+	if (deploy->overlay_tgz == NULL) {
 		rc = job_fail(j, ERR_JOB,
 		              "transfer_overlay: no overlay was deployed in "
 		              "namespace '%s'",
@@ -704,7 +704,7 @@ overlay_unpack(struct action *parent, struct conn *c, struct job_ns *ns)
 		rc = -1;
 		goto out;
 	}
-	const char *file = strrchr(deploy->overlay_url, '/') + 1;
+	const char *file = strrchr(deploy->overlay_tgz, '/') + 1;
 	char *cmd = xasprintf("rm %s", file);
 	rc = shell_run(&a, c, ns, cmd);
 	free(cmd);

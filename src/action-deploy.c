@@ -169,10 +169,6 @@ deploy_overlay(struct job *j, struct action *top)
 	action_begin(&co, j, top, "compress-overlay", NULL, NULL, 0);
 	free(ns->overlay_tgz);
 	ns->overlay_tgz = tgz;
-	/* The URL path: relative to the scratch directory served. */
-	free(ns->overlay_url);
-	ns->overlay_url = xasprintf("%s/%s", dir + strlen(j->workdir) + 1,
-	                            strrchr(tgz, '/') + 1);
 	action_end(&co, 0);
 	action_step(top, "persistent-nfs-overlay", NULL);
 	free(level);

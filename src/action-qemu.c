@@ -319,15 +319,10 @@ ramdisk_filter(const char *path)
 		return -1;
 	ssize_t n = read(fd, m, sizeof m);
 	close(fd);
-	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
-		return ARCHIVE_FILTER_GZIP;
-	static const unsigned char xz[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
-	if (n >= 6 && memcmp(m, xz, 6) == 0)
-		return ARCHIVE_FILTER_XZ;
-	if (n >= 4 && memcmp(m, "\x28\xb5\x2f\xfd", 4) == 0)
-		return ARCHIVE_FILTER_ZSTD;
-	if (n >= 3 && memcmp(m, "BZh", 3) == 0)
-		return ARCHIVE_FILTER_BZIP2;
+	const struct compression *c =
+	    compression_by_magic(m, n > 0 ? (size_t)n : 0);
+	if (c)
+		return c->filter;
 	return ARCHIVE_FILTER_NONE;
 }
 
@@ -367,26 +362,13 @@ ramdisk_append(const char *image, const char *tgz, int filter, char *err,
 	archive_read_support_format_tar(in);
 	struct archive *out = archive_write_new();
 	archive_write_set_format_cpio_newc(out);
-	switch (filter) {
-	case ARCHIVE_FILTER_GZIP:
-		archive_write_add_filter_gzip(out);
-		break;
-	case ARCHIVE_FILTER_XZ:
-		archive_write_add_filter_xz(out);
+	archive_write_add_filter(out, compression_by_filter(filter)
+	                                  ? filter
+	                                  : ARCHIVE_FILTER_NONE);
+	if (filter == ARCHIVE_FILTER_XZ)
 		/* The kernel's xz decoder wants CRC32 checks. */
 		archive_write_set_filter_option(out, "xz", "compression-level",
 		                                "6");
-		break;
-	case ARCHIVE_FILTER_ZSTD:
-		archive_write_add_filter_zstd(out);
-		break;
-	case ARCHIVE_FILTER_BZIP2:
-		archive_write_add_filter_bzip2(out);
-		break;
-	default:
-		archive_write_add_filter_none(out);
-		break;
-	}
 	archive_write_set_bytes_in_last_block(out, 1);
 	int rc = -1;
 	if (archive_read_open_filename(in, tgz, 65536) != ARCHIVE_OK) {
@@ -699,7 +681,7 @@ last_line(struct conn *c)
 {
 	const char *data;
 	size_t len;
-	stream_peek(&c->stream, c->c_wait, &data, &len);
+	conn_pending(c, &data, &len, NULL);
 	while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
 		len--;
 	size_t start = len;

@@ -430,8 +430,8 @@ shell_on_data(struct conn *c, void *arg)
 	struct shell *sh = arg;
 	const char *data;
 	size_t len;
-	stream_peek(&c->stream, c->c_wait, &data, &len);
-	uint64_t from = c->stream.off[c->c_wait];
+	uint64_t from;
+	conn_pending(c, &data, &len, &from);
 	if (from > sh->off)
 		sh->off = from; /* lost to lag */
 	size_t skip = (size_t)(sh->off - from);
@@ -449,7 +449,7 @@ shell_on_data(struct conn *c, void *arg)
 		if (r == 1)
 			signal_event(sh, &ev);
 	}
-	stream_consume(&c->stream, c->c_wait, pos);
+	conn_take(c, pos);
 }
 
 static bool
@@ -547,7 +547,9 @@ test_shell(struct job *j, struct action *parent)
 	sh.seen = rval_map();
 	sh.runs = rval_map();
 	buf_init(&sh.pbuf);
-	sh.off = c->stream.off[c->c_wait];
+	const char *unused;
+	size_t nunused;
+	conn_pending(c, &unused, &nunused, &sh.off);
 	job_logf(j, "info",
 	         "Test shell timeout: %llds (the action's; every connection "
 	         "is read meanwhile)",

@@ -539,3 +539,24 @@ conn_expect(struct conn *c, struct matcher *m, uint64_t deadline_ns,
 		return CONN_CLOSED;
 	return CONN_TIMEOUT;
 }
+
+void
+conn_pending(const struct conn *c, const char **data, size_t *len,
+	     uint64_t *off)
+{
+	stream_peek(&c->stream, c->c_wait, data, len);
+	if (off)
+		*off = c->stream.off[c->c_wait];
+}
+
+void
+conn_take(struct conn *c, size_t n)
+{
+	stream_consume(&c->stream, c->c_wait, n);
+}
+
+uint64_t
+conn_received(const struct conn *c)
+{
+	return stream_end(&c->stream);
+}

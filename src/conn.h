@@ -115,6 +115,16 @@ enum conn_expect_result {
 enum conn_expect_result conn_expect(struct conn *c, struct matcher *m,
 				    uint64_t deadline_ns, struct match *mt);
 
+/* What the connection's waiter has not taken yet: *DATA, *LEN bytes,
+ * starting at stream offset *OFF (bytes read since the connection
+ * opened).  For a reader of its own (the test shell's signals). */
+void conn_pending(const struct conn *c, const char **data, size_t *len,
+		  uint64_t *off);
+/* The waiter takes the first N bytes of conn_pending()'s. */
+void conn_take(struct conn *c, size_t n);
+/* Bytes read from the connection since it opened. */
+uint64_t conn_received(const struct conn *c);
+
 /* The InfrastructureError message for a dropped link, in c->error. */
 const char *conn_closed_message(struct conn *c);
 

@@ -204,7 +204,7 @@ job_sendline(struct job *j, struct conn *c, const char *line,
 uint64_t
 action_conn_deadline(const struct action *a)
 {
-	uint64_t d = mux_now() + (uint64_t)a->t.connection * NS_PER_S;
+	uint64_t d = timeout_after(mux_now(), a->t.connection);
 	return d < a->deadline_ns ? d : a->deadline_ns;
 }
 
@@ -680,9 +680,10 @@ action_retry(struct action *a, bool repeat, int (*fn)(struct action *, void *),
 		         j->err_msg ? j->err_msg : "Unknown error");
 		if (attempt == a->max_retries)
 			break;
-		if (mux_now() + (uint64_t)interval * NS_PER_S >= limit)
+		/* A job's interval: negative is none, huge saturates. */
+		if (timeout_after(mux_now(), interval) >= limit)
 			break;
-		job_pause(j, (uint64_t)interval * NS_PER_S);
+		job_pause(j, timeout_ns(interval));
 		if (job_canceled(j))
 			break;
 		job_clear_error(j);
@@ -735,11 +736,11 @@ finalize_listen(struct job *j, struct job_ns *ns)
 	 * quiet a moment (LAVA listens a whole second). */
 	uint64_t until = mux_now() + FEEDBACK_LISTEN_NS;
 	for (;;) {
-		uint64_t seen = stream_end(&ns->conn->stream);
+		uint64_t seen = conn_received(ns->conn);
 		if (ns->conn->eof || mux_now() >= until)
 			break;
 		job_pause(j, FEEDBACK_QUIET_NS);
-		if (stream_end(&ns->conn->stream) == seen)
+		if (conn_received(ns->conn) == seen)
 			break;
 	}
 	job_logf(j, "info", "Finalising connection for namespace '%s'",
@@ -907,7 +908,7 @@ job_run(struct job *j)
 	const struct ynode *jt = ymap_get(ymap_get(j->root, "timeouts"), "job");
 	if (jt == NULL || timeout_parse(jt, &job_secs) < 0)
 		job_secs = 24 * 3600;
-	j->deadline_ns = j->start_ns + (uint64_t)job_secs * NS_PER_S;
+	j->deadline_ns = timeout_after(j->start_ns, job_secs);
 
 	job_logf(j, "info", "tether, a LAVA-compatible dispatcher");
 	job_logf(j, "info", "start: 0 validate");
@@ -982,7 +983,6 @@ job_free(struct job *j)
 			free(ns->prompts[k]);
 		free(ns->prompts);
 		free(ns->overlay_tgz);
-		free(ns->overlay_url);
 		if (ns->has_layout)
 			overlay_layout_free(&ns->layout);
 	}

@@ -39,7 +39,6 @@ struct job_ns {
 	char **prompts;      /* the last boot's prompts */
 	size_t nprompts;
 	char *overlay_tgz;   /* the deploy's overlay, once built */
-	char *overlay_url;   /* where the device fetches it */
 	struct overlay_layout layout;
 	bool has_layout;
 	bool booted;

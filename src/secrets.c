@@ -13,8 +13,11 @@ secrets_add(struct secrets *s, const char *value)
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->v[i], value) == 0)
 			return;
-	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
-	s->v[s->n++] = xstrdup(value);
+	/* The list is a strv (util.h) under the name the writers read. */
+	struct strv list = {s->v, s->n};
+	strv_add(&list, value);
+	s->v = list.v;
+	s->n = list.n;
 }
 
 void
@@ -48,9 +51,8 @@ secrets_add_job(struct secrets *s, const struct ynode *job, struct buf *warn)
 void
 secrets_free(struct secrets *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
+	struct strv list = {s->v, s->n};
+	strv_free(&list);
 	s->v = NULL;
 	s->n = 0;
 }

@@ -12,18 +12,9 @@
 #     a JobError naming the key, nothing written outside.
 # After every run: no file created where the attack aimed, no process
 # left behind.
-TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-TETHER=${TETHER:-$TOP/build/tether}
-SHARED=${SHARED:-$TOP/../shared}
-tmp=$(mktemp -d /tmp/hostile-job.XXXXXX)
-cleanup() {
-	pkill -9 -f "$tmp/" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 . "$(cd "$(dirname "$0")" && pwd)/data/tap.sh"
 . "$(cd "$(dirname "$0")" && pwd)/data/qemu/lib.sh"
+qemu_scratch hostile-job
 mkdir -p "$tmp/cwd" "$tmp/work" "$tmp/www"
 # The worker lets jobs read $tmp/www (file://, git paths), nothing else.
 printf "allowed_file_dirs: ['%s']\n" "$tmp/www" >"$tmp/worker.yaml"
@@ -84,19 +75,24 @@ has() { grep -qE -- "$1" "$2" || { echo "no /$1/ in $2:"; tail -15 "$2"; return 
 
 # ---- refused at validation: paths out of the job's directory ----------
 # Each: the images map, extra context, namespace, the key and words wanted.
-refuse() { # WHAT IMAGES CONTEXT NS KEY-REGEX
-	job "$1" "$2" "$3" "$4" >"$tmp/refuse.yaml"
-	validate "$tmp/refuse.yaml"
+# refused WHAT JOB-FILE KEY-REGEX: tether validate and tether run both
+# refuse the job with a JobError matching KEY-REGEX, before anything runs.
+refused() {
+	validate "$2"
 	tap "validate refuses $1 (JobError naming the key)" \
 		sh -c '[ "$1" = 1 ] && grep -qE "$2" "$3" || { cat "$3"; exit 1; }' sh \
-		"$VRC" "JobError: $5" "$tmp/validate.out"
-	run refuse "$tmp/refuse.yaml"
+		"$VRC" "JobError: $3" "$tmp/validate.out"
+	run refused "$2"
 	tap "run refuses $1 before anything runs (exit 1, JobError)" \
 		sh -c '[ "$1" = 1 ] && grep -q "error_type: Job" "$2/result.yaml" &&
 			! grep -q "\"msg\": \"start: 1 " "$2/log.yaml" ||
-			{ echo "exit $1"; cat "$2/result.yaml"; exit 1; }' sh "$RC" "$tmp/out-refuse"
-	tap "$1: nothing written outside the job's directory" targets
-	rm -rf "$tmp/out-refuse"
+			{ echo "exit $1"; cat "$2/result.yaml"; exit 1; }' sh "$RC" "$tmp/out-refused"
+	tap "$1: nothing run, nothing written outside the job's directory" targets
+	rm -rf "$tmp/out-refused"
+}
+refuse() { # WHAT IMAGES CONTEXT NS KEY-REGEX
+	job "$1" "$2" "$3" "$4" >"$tmp/refuse.yaml"
+	refused "$1" "$tmp/refuse.yaml" "$5"
 }
 K="file://$tmp/www/vmlinuz"
 refuse "an image label '../../escaped'" \
@@ -136,17 +132,7 @@ EOF2
 }
 refuse_def() { # WHAT DEFINITION KEY-AND-WORDS-REGEX
 	defjob "$2" >"$tmp/def.yaml"
-	validate "$tmp/def.yaml"
-	tap "validate refuses $1 (JobError naming the key)" \
-		sh -c '[ "$1" = 1 ] && grep -qE "$2" "$3" || { cat "$3"; exit 1; }' sh \
-		"$VRC" "JobError: actions\\[0\\]\\.test\\.definitions\\[0\\]\\.$3" "$tmp/validate.out"
-	run def "$tmp/def.yaml"
-	tap "run refuses $1 before anything is fetched" \
-		sh -c '[ "$1" = 1 ] && grep -q "error_type: Job" "$2/result.yaml" &&
-			! grep -q "\"msg\": \"start: 1 " "$2/log.yaml" ||
-			{ echo "exit $1"; cat "$2/result.yaml"; exit 1; }' sh "$RC" "$tmp/out-def"
-	tap "$1: nothing run, nothing written outside" targets
-	rm -rf "$tmp/out-def"
+	refused "$1" "$tmp/def.yaml" "actions\\[0\\]\\.test\\.definitions\\[0\\]\\.$3"
 }
 refuse_def "a git repository that is an option of git (--upload-pack)" \
 	"{from: git, repository: '--upload-pack=touch \${IFS}${P}7', path: a.yaml, name: a}" \

@@ -5,18 +5,9 @@
 # started.  tether must not touch the closed connection (it crashed in
 # job_use_conn on the freed stream), must log both attempts (qemu.log,
 # qemu.2.log), fail with LAVA's words, and leave no QEMU running.
-TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-TETHER=${TETHER:-$TOP/build/tether}
-SHARED=${SHARED:-$TOP/../shared}
-tmp=$(mktemp -d /tmp/qemu-retry.XXXXXX)
-cleanup() {
-	pkill -9 -f "$tmp/work" 2>/dev/null
-	[ -n "$KEEP" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 . "$(cd "$(dirname "$0")" && pwd)/data/tap.sh"
 . "$(cd "$(dirname "$0")" && pwd)/data/qemu/lib.sh"
+qemu_scratch qemu-retry
 
 qemu_guest
 qemu_device "$tmp/qemu.jinja2"

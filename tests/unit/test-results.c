@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#define TMPDIR_PREFIX "/tmp/test-results."
+#include "tmpdir.h"
 #include "results.h"
 #include "util.h"
 
@@ -374,8 +376,7 @@ static void
 test_files(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/test-results.XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	const char *dir = tmpdir;
 	char *logpath = xasprintf("%s/log.yaml", dir);
 	struct joblog log;
 	assert_int_equal(joblog_open(&log, logpath), 0);
@@ -460,9 +461,6 @@ test_files(void **state)
 	free(out);
 	results_close(&r);
 
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
 	free(logpath);
 }
 
@@ -471,8 +469,7 @@ static void
 test_too_long(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/test-results.XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	const char *dir = tmpdir;
 	char *logpath = xasprintf("%s/log.yaml", dir);
 	struct joblog log;
 	assert_int_equal(joblog_open(&log, logpath), 0);
@@ -494,9 +491,6 @@ test_too_long(void **state)
 	free(text);
 	results_close(&r);
 	free(big);
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
 	free(logpath);
 }
 
@@ -517,8 +511,7 @@ static void
 test_masked(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/test-results.XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	const char *dir = tmpdir;
 	char *logpath = xasprintf("%s/log.yaml", dir);
 	struct joblog log;
 	assert_int_equal(joblog_open(&log, logpath), 0);
@@ -599,9 +592,6 @@ test_masked(void **state)
 	                    "2 pass, 2 fail\n");
 	free(out);
 	results_close(&r);
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
 	free(logpath);
 }
 
@@ -612,8 +602,7 @@ static void
 test_planted_links(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/test-results.XXXXXX";
-	assert_non_null(mkdtemp(dir));
+	const char *dir = tmpdir;
 	char *out = xasprintf("%s/out", dir);
 	assert_int_equal(mkdir(out, 0755), 0);
 	const char *names[] = {"log.yaml", "results.yaml", "result.yaml"};
@@ -663,9 +652,6 @@ test_planted_links(void **state)
 	free(victim3);
 	free(tmpname);
 	free(logpath);
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
 	free(out);
 }
 
@@ -680,10 +666,10 @@ main(void)
 	    cmocka_unit_test(test_job),
 	    cmocka_unit_test(test_scalars),
 	    cmocka_unit_test(test_block),
-	    cmocka_unit_test(test_files),
-	    cmocka_unit_test(test_too_long),
-	    cmocka_unit_test(test_masked),
-	    cmocka_unit_test(test_planted_links),
+	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_masked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_planted_links, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

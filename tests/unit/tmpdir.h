@@ -5,6 +5,7 @@
 #define TETHER_TEST_TMPDIR_H
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -23,9 +24,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
+	rm_rf(tmpdir);
+	assert_int_equal(access(tmpdir, F_OK), -1);
 	free(tmpdir);
 	return 0;
 }
