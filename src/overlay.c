@@ -10,21 +10,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "download.h"
+#include "fetch.h"
 #include "filepolicy.h"
 #include "mux.h"
 #include "proc.h"
@@ -183,21 +178,6 @@ overlay_layout_free(struct overlay_layout *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* Whether PATH is absolute or has a ".." component: a definition's path
- * is written (inline) or read on the dispatcher, inside the overlay. */
-static bool
-path_escapes(const char *path)
-{
-	if (*path == '/')
-		return true;
-	for (const char *p = path;; p++) {
-		if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
-			return true;
-		if ((p = strchr(p, '/')) == NULL)
-			return false;
-	}
-}
-
 /* skip_install: a list of "keys", "sources", "deps", "steps",
  * "git-repos", "all". */
 static void
@@ -338,96 +318,15 @@ struct build {
 	const char *top; /* the results dir in the tar: "lava-1" */
 	struct vfile *vf;
 	size_t nvf;
-	struct mux *mux; /* git and the downloads wait in it */
-	/* OVERLAY_TIMEOUT or OVERLAY_CANCELED once the build must end,
-	 * and what was running then (for the timeout's log line). */
-	int stopped;
-	char *waiting;
-	uint64_t max_download, max_archive, max_entries;
+	struct fetch f; /* git and the downloads: in the job's mux */
 	uint64_t packed; /* bytes packed since the mux last ran */
 };
 
-/* Whether the build must end now: a cancel, or the deadline passed.  The
- * first answer yes is kept. */
+/* Whether the build must end now: a cancel, or the deadline passed. */
 static bool
 build_stopped(struct build *bd)
 {
-	const struct overlay_spec *s = bd->spec;
-	if (bd->stopped)
-		return true;
-	if (s->stop && s->stop(s->stop_arg))
-		bd->stopped = OVERLAY_CANCELED;
-	else if (s->deadline_ns && mux_now() >= s->deadline_ns)
-		bd->stopped = OVERLAY_TIMEOUT;
-	return bd->stopped != 0;
-}
-
-/* What the build waits on now: "git clone 'URL'". */
-static void
-build_waiting(struct build *bd, char *what)
-{
-	free(bd->waiting);
-	bd->waiting = what;
-}
-
-/* Lets the mux run once without waiting, so that the connections are
- * read during a long piece of work; false once the build must end. */
-static bool
-build_poll(struct build *bd)
-{
-	mux_wait(bd->mux, NULL, NULL, mux_now() + 1);
-	return !build_stopped(bd);
-}
-
-/* The kind of a file mode, for messages. */
-static const char *
-mode_kind(mode_t m)
-{
-	if (S_ISFIFO(m))
-		return "a fifo";
-	if (S_ISCHR(m))
-		return "a character device";
-	if (S_ISBLK(m))
-		return "a block device";
-	if (S_ISSOCK(m))
-		return "a socket";
-	if (S_ISDIR(m))
-		return "a directory";
-	if (S_ISLNK(m))
-		return "a symlink";
-	return "not a regular file";
-}
-
-/* Opens PATH for reading if it is a regular file, never waiting on a
- * FIFO (O_NONBLOCK, then fstat) and, unless FOLLOW, never following a
- * symlink in its last component.  -1 with *WHY saying why ("not a
- * regular file (a fifo)", strerror). */
-static int
-open_regular(const char *path, bool follow, struct stat *st, const char **why)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
-	                        (follow ? 0 : O_NOFOLLOW));
-	if (fd < 0) {
-		*why = errno == ELOOP && !follow
-		           ? "not a regular file (a symlink)"
-		           : strerror(errno);
-		return -1;
-	}
-	if (fstat(fd, st) < 0) {
-		*why = strerror(errno);
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		static char msg[64];
-		snprintf(msg, sizeof msg, "not a regular file (%s)",
-		         mode_kind(st->st_mode));
-		*why = msg;
-		close(fd);
-		return -1;
-	}
-	fcntl(fd, F_SETFL, 0);
-	return fd;
+	return fetch_stopped(&bd->f);
 }
 
 static struct vfile *
@@ -681,170 +580,13 @@ write_environment(struct build *bd)
 	return rc;
 }
 
-/* git in the mux: its output read as it comes, its end seen on a pidfd
- * (a look every 50 ms where the kernel has none), so every connection of
- * the job is read meanwhile and the deadline and a cancel end it. */
-/* git's output is only looked at for a commit id: a server talking
- * forever must not fill the memory. */
-#define PROG_OUT_MAX (1u << 20)
-
-struct prog {
-	struct build *bd;
-	struct buf *out;
-};
-
-static void
-prog_output(void *arg, const char *data, size_t len)
-{
-	struct prog *p = arg;
-	if (p->out->len < PROG_OUT_MAX)
-		buf_add(p->out, data, len);
-}
-
-static bool
-prog_stop(void *arg)
-{
-	struct prog *p = arg;
-	return build_stopped(p->bd);
-}
-
-/* The child's environment: the caller's, with no prompt for a password
- * on a terminal. */
-static char **
-prog_env(void)
-{
-	extern char **environ;
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char **env = xreallocarray(NULL, n + 2, sizeof *env);
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0)
-			env[k++] = environ[i];
-	env[k++] = "GIT_TERMINAL_PROMPT=0";
-	env[k] = NULL;
-	return env;
-}
-
-/* Runs ARGV (the git program: no shell) in the job's mux (proc.h); its
- * output (stdout and stderr) goes to OUT.  Returns the exit status, or
- * -1: it could not start, or the build must end (bd->stopped: the group
- * was killed and the child reaped). */
-static int
-run_prog(struct build *bd, char *const argv[], struct buf *out)
-{
-	if (build_stopped(bd))
-		return -1;
-	char **env = prog_env();
-	struct prog p = {bd, out};
-	struct proc_req req = {
-	    .argv = argv,
-	    .envp = env,
-	    .mux = bd->mux,
-	    .deadline_ns = bd->spec->deadline_ns,
-	    .stop = prog_stop,
-	    .output = prog_output,
-	    .arg = &p,
-	};
-	int status;
-	enum proc_end end = proc_run(&req, &status);
-	free(env);
-	if (end != PROC_EXITED) {
-		build_stopped(bd);
-		return -1;
-	}
-	return status;
-}
-
-/* One clone, as LAVA's GitHelper.clone; the commit checked out goes to
- * *COMMIT when not NULL.  Errors as LAVA's: InfrastructureError naming
- * the repository. */
-struct clone_opts {
-	const char *branch, *revision;
-	bool shallow, history, recursive;
-};
-
-static int
-git_clone(struct build *bd, const char *url, const char *dest,
-          const struct clone_opts *o, char **commit)
-{
-	char *argv[13];
-	int n = 0, rc;
-	struct buf out;
-	if (o->revision && *o->revision == '-') {
-		/* It would be read as an option of git checkout. */
-		diags_add(bd->d, ERR_JOB, 0, 0, "", "Invalid revision '%s'",
-		          o->revision);
-		return -1;
-	}
-	char *local = git_local_path(url);
-	char why[512];
-	if (local &&
-	    !file_policy_allows(bd->spec->files, local, why, sizeof why)) {
-		diags_add(bd->d, ERR_JOB, 0, 0, "",
-		          "Unable to fetch git repository '%s': %s", url, why);
-		free(local);
-		return -1;
-	}
-	free(local);
-	buf_init(&out);
-	build_waiting(bd, xasprintf("git clone of '%s'", url));
-	argv[n++] = "git";
-	argv[n++] = "clone";
-	if (o->recursive)
-		argv[n++] = "--recurse-submodules";
-	if (o->branch) {
-		argv[n++] = "-b";
-		argv[n++] = (char *)o->branch;
-	}
-	if (o->shallow)
-		argv[n++] = "--depth=1";
-	/* A repository named "--upload-pack=..." stays a repository. */
-	argv[n++] = "--";
-	argv[n++] = (char *)url;
-	argv[n++] = (char *)dest;
-	argv[n] = NULL;
-	rc = run_prog(bd, argv, &out);
-	if (rc == 0 && o->revision) {
-		char *co[] = {
-		    "git", "-C", (char *)dest, "checkout", (char *)o->revision,
-		    NULL};
-		rc = run_prog(bd, co, &out);
-	}
-	if (rc == 0) {
-		char *log[] = {"git", "-C",          (char *)dest, "log",
-		               "-1",  "--pretty=%H", NULL};
-		buf_reset(&out);
-		rc = run_prog(bd, log, &out);
-		while (out.len && (out.data[out.len - 1] == '\n'))
-			out.data[--out.len] = '\0';
-		if (rc == 0 && commit)
-			*commit = xstrdup(out.data ? out.data : "");
-	}
-	if (rc == 0 && !o->history) {
-		char *git = xasprintf("%s/.git", dest);
-		rm_rf(git);
-		free(git);
-	}
-	buf_free(&out);
-	if (rc != 0 && bd->stopped)
-		return -1;
-	if (rc != 0) {
-		diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
-		          "Unable to fetch git repository '%s'", url);
-		return -1;
-	}
-	return 0;
-}
-
 /* from: git: shallow unless a revision is given or shallow: false; .git
  * removed with history: false. */
 static int
-fetch_git(struct build *bd, struct overlay_test *t, const char *dest)
+git_definition(struct build *bd, struct overlay_test *t, const char *dest)
 {
 	const struct ynode *def = t->def;
-	struct clone_opts o = {
+	struct fetch_git_opts o = {
 	    .branch = map_str(def, "branch"),
 	    .revision = t->revision,
 	    .shallow =
@@ -854,380 +596,7 @@ fetch_git(struct build *bd, struct overlay_test *t, const char *dest)
 	               ynode_truthy(ymap_get(def, "history")),
 	    .recursive = ynode_truthy(ymap_get(def, "recursive")),
 	};
-	return git_clone(bd, t->repository, dest, &o, &t->commit_id);
-}
-
-/* The path of archive entry NAME without its first STRIP components:
- * NULL when nothing is left. */
-static const char *
-strip_path(const char *name, long long strip)
-{
-	const char *p = name;
-	for (long long i = 0; i < strip && p; i++) {
-		p = strchr(p, '/');
-		p = p ? p + 1 : NULL;
-	}
-	return p == NULL || *p == '\0' ? NULL : p;
-}
-
-/* Whether symlink PATH (relative to the tree) pointing to TARGET leaves
- * the tree, read as the path names say.  What is read later is checked
- * again with every link resolved (write_test): this names the entry. */
-static bool
-link_escapes(const char *path, const char *target)
-{
-	if (*target == '/' || *target == '\0')
-		return true;
-	/* The link's directory: how deep it is (no ".." in it: refused
-	 * before). */
-	long depth = 0;
-	const char *last = strrchr(path, '/');
-	for (const char *c = path; last && c < last;) {
-		size_t n = strcspn(c, "/");
-		if (n && !(n == 1 && *c == '.'))
-			depth++;
-		c += n + 1;
-	}
-	for (const char *c = target; *c;) {
-		size_t n = strcspn(c, "/");
-		if (n == 2 && strncmp(c, "..", 2) == 0) {
-			if (--depth < 0)
-				return true;
-		} else if (n && !(n == 1 && *c == '.')) {
-			depth++;
-		}
-		c += n;
-		c += *c == '/';
-	}
-	return false;
-}
-
-/* Unpacking one archive, bounded. */
-struct unpack {
-	struct build *bd;
-	struct overlay_test *t;
-	long long strip;
-	int home, dest; /* directories: the process's and the tree's */
-	uint64_t bytes, entries, since_poll;
-};
-
-/* How often the mux runs while an archive is unpacked. */
-#define UNPACK_POLL_BYTES (1u << 20)
-
-static int unpack_fail(struct unpack *u, const char *entry, const char *fmt,
-                       ...) __attribute__((format(printf, 3, 4)));
-
-/* "Unable to unpack URL: 'ENTRY' <why>", a JobError: the archive is the
- * job's. */
-static int
-unpack_fail(struct unpack *u, const char *entry, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *why = xvasprintf(fmt, ap);
-	va_end(ap);
-	if (entry)
-		diags_add(u->bd->d, ERR_JOB, 0, 0, "",
-		          "Unable to unpack %s: '%s' %s", u->t->repository,
-		          entry, why);
-	else
-		diags_add(u->bd->d, ERR_JOB, 0, 0, "",
-		          "Unable to unpack %s: %s", u->t->repository, why);
-	free(why);
-	return -1;
-}
-
-/* The bytes of an entry so far, against max_archive_bytes. */
-static int
-unpack_count(struct unpack *u, uint64_t more)
-{
-	if (u->bytes + more <= u->bd->max_archive)
-		return 0;
-	return unpack_fail(u, NULL,
-	                   "more than %llu bytes unpacked "
-	                   "(max_archive_bytes)",
-	                   (unsigned long long)u->bd->max_archive);
-}
-
-/* Whether entry E may be unpacked, and its name in the tree: only
- * regular files, directories and links that stay inside.  Returns 1 to
- * write it, 0 to skip it (a directory strip-components removes), -1 on
- * refusal. */
-static int
-unpack_check(struct unpack *u, struct archive_entry *e)
-{
-	const char *name = archive_entry_pathname(e);
-	if (name == NULL)
-		return unpack_fail(u, NULL, "an entry has no name");
-	if (++u->entries > u->bd->max_entries)
-		return unpack_fail(u, NULL,
-		                   "more than %llu entries "
-		                   "(max_archive_entries)",
-		                   (unsigned long long)u->bd->max_entries);
-	if (path_escapes(name))
-		return unpack_fail(u, name, "leaves the archive's directory");
-	const char *p = strip_path(name, u->strip);
-	if (p == NULL)
-		return 0;
-	const char *hard = archive_entry_hardlink(e);
-	if (hard) {
-		const char *hp =
-		    path_escapes(hard) ? NULL : strip_path(hard, u->strip);
-		if (hp == NULL)
-			return unpack_fail(
-			    u, name,
-			    "is a hard link to '%s', outside the "
-			    "archive's directory",
-			    hard);
-		char *keep = xstrdup(hp);
-		archive_entry_set_hardlink(e, keep);
-		free(keep);
-	} else {
-		mode_t type = archive_entry_filetype(e);
-		if (type == AE_IFLNK) {
-			const char *to = archive_entry_symlink(e);
-			if (to == NULL || link_escapes(p, to))
-				return unpack_fail(
-				    u, name,
-				    "is a symlink to '%s', outside the "
-				    "archive's directory",
-				    to ? to : "");
-		} else if (type != AE_IFREG && type != AE_IFDIR) {
-			return unpack_fail(u, name,
-			                   "is %s (only regular files, "
-			                   "directories and links are allowed)",
-			                   mode_kind(type));
-		}
-	}
-	/* A sparse file says its whole size here. */
-	if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
-	    unpack_count(u, (uint64_t)archive_entry_size(e)) < 0)
-		return -1;
-	char *keep = xstrdup(p);
-	archive_entry_set_pathname(e, keep);
-	free(keep);
-	/* tether must still read what it packs and remove what it
-	 * unpacked: a directory of mode 0 would stay in $TMPDIR. */
-	mode_t perm = archive_entry_perm(e);
-	if (archive_entry_filetype(e) == AE_IFDIR)
-		archive_entry_set_perm(e, perm | 0700);
-	else if (archive_entry_filetype(e) == AE_IFREG)
-		archive_entry_set_perm(e, perm | 0400);
-	return 1;
-}
-
-/* Runs the mux (in the process's own directory) every megabyte; -1 once
- * the build must end. */
-static int
-unpack_poll(struct unpack *u, size_t len)
-{
-	u->since_poll += len;
-	if (u->since_poll < UNPACK_POLL_BYTES)
-		return 0;
-	u->since_poll = 0;
-	int ok = fchdir(u->home) == 0 && build_poll(u->bd);
-	if (fchdir(u->dest) < 0 || !ok)
-		return -1;
-	return 0;
-}
-
-/* One entry: header, data, end, in the tree's directory (names are
- * relative, so libarchive's NOABSOLUTEPATHS and NODOTDOT hold). */
-static int
-unpack_entry(struct unpack *u, struct archive *a, struct archive *w,
-             struct archive_entry *e)
-{
-	if (archive_write_header(w, e) != ARCHIVE_OK)
-		return -1;
-	uint64_t high = 0;
-	const void *blk;
-	size_t len;
-	la_int64_t off;
-	int r;
-	while ((r = archive_read_data_block(a, &blk, &len, &off)) ==
-	       ARCHIVE_OK) {
-		uint64_t end = (uint64_t)(off < 0 ? 0 : off) + len;
-		if (end > high)
-			high = end;
-		if (unpack_count(u, high) < 0 || unpack_poll(u, len) < 0)
-			return -1;
-		if (archive_write_data_block(w, blk, len, off) != ARCHIVE_OK)
-			return -1;
-	}
-	u->bytes += high;
-	if (r != ARCHIVE_EOF || archive_write_finish_entry(w) != ARCHIVE_OK)
-		return -1;
-	return 0;
-}
-
-/* Unpacks the archive open on FD into DEST. */
-static int
-unpack_archive(struct build *bd, struct overlay_test *t, int fd,
-               const char *dest, long long strip)
-{
-	struct unpack u = {.bd = bd, .t = t, .strip = strip};
-	struct archive *a = archive_read_new();
-	struct archive *w = archive_write_disk_new();
-	struct archive_entry *e;
-	int rc = 0, r = ARCHIVE_OK;
-	archive_read_support_filter_all(a);
-	/* The archives a url definition comes as (not format_all: see the
-	 * Makefile on libarchive). */
-	archive_read_support_format_tar(a);
-	archive_read_support_format_cpio(a);
-	archive_read_support_format_zip(a);
-	archive_write_disk_set_options(
-	    w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
-	           ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-	           ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-	           ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
-	u.home = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	u.dest = -1;
-	if (mkdir_p(dest) == 0)
-		u.dest =
-		    open(dest, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (u.home < 0 || u.dest < 0 ||
-	    archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
-		diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
-		          "Unable to read %s: %s", t->repository,
-		          archive_error_string(a) ? archive_error_string(a)
-		                                  : strerror(errno));
-		rc = -1;
-	}
-	build_waiting(bd, xasprintf("unpacking of '%s'", t->repository));
-	while (rc == 0 && (r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		int ok = unpack_check(&u, e);
-		if (ok <= 0) {
-			rc = ok;
-			continue;
-		}
-		if (fchdir(u.dest) < 0) {
-			rc = -1;
-			break;
-		}
-		rc = unpack_entry(&u, a, w, e);
-		if (fchdir(u.home) < 0)
-			rc = -1;
-		if (rc == 0 && (u.entries % 256) == 0 && !build_poll(bd))
-			rc = -1;
-	}
-	if (rc == 0 && r != ARCHIVE_EOF)
-		rc = -1;
-	/* Directories' modes and times are set at the close, by name. */
-	if (u.home >= 0 && u.dest >= 0 && fchdir(u.dest) == 0) {
-		if (archive_write_close(w) != ARCHIVE_OK && rc == 0)
-			rc = -1;
-		if (fchdir(u.home) < 0)
-			rc = -1;
-	}
-	if (rc < 0 && diags_errors(bd->d) == 0 && !bd->stopped)
-		diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
-		          "Unable to unpack %s: %s", t->repository,
-		          archive_error_string(a)   ? archive_error_string(a)
-		          : archive_error_string(w) ? archive_error_string(w)
-		                                    : "error");
-	archive_read_free(a);
-	archive_write_free(w);
-	if (u.home >= 0)
-		close(u.home);
-	if (u.dest >= 0)
-		close(u.dest);
-	return rc;
-}
-
-/* from: url: an archive LAVA unpacks with strip-components, downloaded
- * over http(s) in the mux, or read from a file:// URL. */
-static int
-fetch_url(struct build *bd, struct overlay_test *t, const char *dest)
-{
-	const struct ynode *sc = ymap_get(t->def, "strip-components");
-	long long strip = sc && sc->kind == YN_INT ? sc->v.i : 0;
-	char *tmpfile = NULL;
-	const char *file;
-	if (strncmp(t->repository, "file://", 7) == 0) {
-		file = t->repository + 7;
-		char why[512];
-		if (!file_policy_allows(bd->spec->files, file, why,
-		                        sizeof why)) {
-			diags_add(bd->d, ERR_JOB, 0, 0, "",
-			          "Unable to fetch url '%s' for %s: %s",
-			          t->repository, t->name, why);
-			return -1;
-		}
-	} else if (strncmp(t->repository, "http://", 7) == 0 ||
-	           strncmp(t->repository, "https://", 8) == 0) {
-		const char *td = getenv("TMPDIR");
-		tmpfile =
-		    xasprintf("%s/tether-url-XXXXXX", td && *td ? td : "/tmp");
-		int fd = mkstemp(tmpfile);
-		if (fd < 0) {
-			diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
-			          "Unable to fetch url '%s' for %s: %s",
-			          t->repository, t->name, strerror(errno));
-			free(tmpfile);
-			return -1;
-		}
-		close(fd);
-		build_waiting(bd, xasprintf("download of '%s'", t->repository));
-		struct download_req req = {
-		    .url = t->repository,
-		    .path = tmpfile,
-		    .mux = bd->mux,
-		    .deadline_ns = bd->spec->deadline_ns,
-		    .stop = bd->spec->stop,
-		    .arg = bd->spec->stop_arg,
-		    .max_bytes = bd->max_download,
-		};
-		struct download_res res;
-		if (download_run(&req, &res) < 0) {
-			if (res.status == DOWNLOAD_TIMEOUT ||
-			    res.status == DOWNLOAD_CANCELED)
-				bd->stopped = res.status == DOWNLOAD_TIMEOUT
-				                  ? OVERLAY_TIMEOUT
-				                  : OVERLAY_CANCELED;
-			else
-				diags_add(bd->d,
-				          res.status == DOWNLOAD_TOO_BIG
-				              ? ERR_JOB
-				              : ERR_INFRASTRUCTURE,
-				          0, 0, "",
-				          "Unable to fetch url '%s' for %s: %s",
-				          t->repository, t->name, res.err);
-			unlink(tmpfile);
-			free(tmpfile);
-			return -1;
-		}
-		file = tmpfile;
-	} else {
-		diags_add(bd->d, ERR_JOB, 0, 0, "",
-		          "Unsupported url for %s: %s (http, https or file)",
-		          t->name, t->repository);
-		return -1;
-	}
-	/* A file:// that names a FIFO or a device must not hang the job
-	 * or fill the memory. */
-	struct stat st;
-	const char *why = NULL;
-	int fd = open_regular(file, true, &st, &why);
-	int rc = -1;
-	if (fd < 0)
-		diags_add(bd->d, ERR_JOB, 0, 0, "", "Unable to read %s: %s",
-		          t->repository, why);
-	else if ((uint64_t)st.st_size > bd->max_download)
-		diags_add(bd->d, ERR_JOB, 0, 0, "",
-		          "Unable to fetch url '%s' for %s: '%s' is larger "
-		          "than max_download_bytes (%llu bytes)",
-		          t->repository, t->name, t->repository,
-		          (unsigned long long)bd->max_download);
-	else
-		rc = unpack_archive(bd, t, fd, dest, strip);
-	if (fd >= 0)
-		close(fd);
-	if (tmpfile) {
-		unlink(tmpfile);
-		free(tmpfile);
-	}
-	return rc;
+	return fetch_git(&bd->f, t->repository, dest, &o, &t->commit_id);
 }
 
 /* The parameters preamble of install.sh and run.sh. */
@@ -1346,7 +715,7 @@ install_git_repos(struct build *bd, struct overlay_test *t,
 	for (size_t i = 0; repos && repos->kind == YN_SEQ && i < repos->n;
 	     i++) {
 		const struct ynode *r = repos->items[i];
-		struct clone_opts o = {.history = true};
+		struct fetch_git_opts o = {.history = true};
 		const char *url;
 		char *dest;
 		if (r->kind == YN_STR) {
@@ -1387,7 +756,7 @@ install_git_repos(struct build *bd, struct overlay_test *t,
 			          "same repository.");
 			rc = -1;
 		} else {
-			rc = git_clone(bd, url, path, &o, NULL);
+			rc = fetch_git(&bd->f, url, path, &o, NULL);
 		}
 		free(path);
 		if (rc < 0)
@@ -1634,10 +1003,12 @@ write_test(struct build *bd, struct overlay_test *t)
 	if (strcmp(t->from, "git") == 0) {
 		char *parent = xasprintf("%s/%u/tests", bd->root, t->stage);
 		rc = mkdir_p(parent) < 0 ? fail_io(bd, parent)
-		                         : fetch_git(bd, t, abs);
+		                         : git_definition(bd, t, abs);
 		free(parent);
 	} else if (strcmp(t->from, "url") == 0) {
-		rc = fetch_url(bd, t, abs);
+		const struct ynode *sc = ymap_get(t->def, "strip-components");
+		rc = fetch_url(&bd->f, t->repository, t->name,
+		               sc && sc->kind == YN_INT ? sc->v.i : 0, abs);
 	} else {
 		struct rval *v = rval_node(ymap_get(t->def, "repository"));
 		rel = xasprintf("%s/%s", dir, t->path);
@@ -1880,9 +1251,9 @@ tar_write(struct archive *a, struct build *bd, const struct tar_entry *te,
 		else
 			size -= (uint64_t)n;
 		bd->packed += n > 0 ? (uint64_t)n : 0;
-		if (rc == 0 && bd->packed >= UNPACK_POLL_BYTES) {
+		if (rc == 0 && bd->packed >= FETCH_POLL_BYTES) {
 			bd->packed = 0;
-			if (!build_poll(bd))
+			if (!fetch_poll(&bd->f))
 				rc = -1;
 		}
 	}
@@ -1951,7 +1322,7 @@ pack(struct build *bd, const char *out_tgz)
 	    pack_all(a, bd, top) < 0 ||
 	    archive_write_close(a) != ARCHIVE_OK)
 		rc = -1;
-	if (rc < 0 && !bd->stopped)
+	if (rc < 0 && !bd->f.stopped)
 		diags_add(bd->d, ERR_INFRASTRUCTURE, 0, 0, "",
 		          "Unable to write the overlay %s: %s", out_tgz,
 		          archive_error_string(a) ? archive_error_string(a)
@@ -2007,14 +1378,23 @@ overlay_build(const struct overlay_spec *spec, const char *out_tgz,
 		overlay_layout_free(&l);
 		return -1;
 	}
-	bd.mux = spec->mux ? spec->mux : (own = mux_new());
-	bd.max_download = spec->max_download_bytes ? spec->max_download_bytes
-	                                           : OVERLAY_MAX_DOWNLOAD_BYTES;
-	bd.max_archive = spec->max_archive_bytes ? spec->max_archive_bytes
-	                                         : OVERLAY_MAX_ARCHIVE_BYTES;
-	bd.max_entries = spec->max_archive_entries
-	                     ? spec->max_archive_entries
-	                     : OVERLAY_MAX_ARCHIVE_ENTRIES;
+	bd.f = (struct fetch){
+	    .mux = spec->mux ? spec->mux : (own = mux_new()),
+	    .deadline_ns = spec->deadline_ns,
+	    .stop = spec->stop,
+	    .stop_arg = spec->stop_arg,
+	    .max_download = spec->max_download_bytes
+	                        ? spec->max_download_bytes
+	                        : OVERLAY_MAX_DOWNLOAD_BYTES,
+	    .max_archive = spec->max_archive_bytes
+	                       ? spec->max_archive_bytes
+	                       : OVERLAY_MAX_ARCHIVE_BYTES,
+	    .max_entries = spec->max_archive_entries
+	                       ? spec->max_archive_entries
+	                       : OVERLAY_MAX_ARCHIVE_ENTRIES,
+	    .files = spec->files,
+	    .d = d,
+	};
 	bd.tmp = xasprintf("%s/tether-overlay-XXXXXX",
 	                   tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (mkdtemp(bd.tmp) == NULL) {
@@ -2053,14 +1433,14 @@ overlay_build(const struct overlay_spec *spec, const char *out_tgz,
 		rc = pack(&bd, out_tgz);
 	rm_rf(bd.tmp);
 out:
-	if (bd.stopped) {
-		rc = bd.stopped;
+	if (bd.f.stopped) {
+		rc = bd.f.stopped;
 		if (rc == OVERLAY_TIMEOUT)
 			diags_add(d, ERR_JOB, 0, 0, "",
 			          "The deadline passed during the %s",
-			          bd.waiting ? bd.waiting : "overlay's build");
+			          bd.f.waiting ? bd.f.waiting : "overlay's build");
 	}
-	free(bd.waiting);
+	free(bd.f.waiting);
 	mux_free(own);
 	vfiles_free(&bd);
 	free(bd.tmp);

@@ -27,6 +27,7 @@
 
 #include "device.h"
 #include "diag.h"
+#include "fetch.h"
 #include "util.h"
 #include "yaml.h"
 
@@ -119,8 +120,8 @@ void overlay_layout_free(struct overlay_layout *l);
  * (the deadline passed: the caller's action times out; D says what was
  * running) or OVERLAY_CANCELED (stop() was true).  Nothing is left
  * running either way: git's process group is killed and reaped. */
-#define OVERLAY_TIMEOUT (-2)
-#define OVERLAY_CANCELED (-3)
+#define OVERLAY_TIMEOUT FETCH_TIMEOUT
+#define OVERLAY_CANCELED FETCH_CANCELED
 int overlay_build(const struct overlay_spec *spec, const char *out_tgz,
                   struct overlay_layout *l, struct diags *d);
 

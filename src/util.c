@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -351,4 +352,19 @@ strv_free(struct strv *s)
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
+}
+
+/* Whether PATH is absolute or has a ".." component: a definition's path
+ * is written (inline) or read on the dispatcher, inside the overlay. */
+bool
+path_escapes(const char *path)
+{
+	if (*path == '/')
+		return true;
+	for (const char *p = path;; p++) {
+		if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
+			return true;
+		if ((p = strchr(p, '/')) == NULL)
+			return false;
+	}
 }

@@ -3,6 +3,7 @@
 #define TETHER_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 void *xmalloc(size_t size);
@@ -72,6 +73,10 @@ int file_create_new(const char *path);
 
 /* rm -rf PATH: links removed, never followed. */
 void rm_rf(const char *path);
+
+/* Whether PATH (relative to a tree) is absolute or has a ".." component:
+ * a name that may leave the tree. */
+bool path_escapes(const char *path);
 
 /* mkdir -p: PATH and its missing parents (0755); -1 with errno. */
 int mkdir_p(const char *path);

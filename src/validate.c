@@ -421,13 +421,7 @@ check_def_path(struct schema_ctx *ctx, const struct ynode *path)
 {
 	if (path == NULL || path->kind != YN_STR)
 		return 0;
-	bool escapes = path->str[0] == '/';
-	for (const char *p = path->str; !escapes && p;) {
-		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))
-			escapes = true;
-		p = strchr(p, '/');
-		p = p ? p + 1 : NULL;
-	}
+	bool escapes = path_escapes(path->str);
 	if (escapes)
 		schema_error(ctx, path,
 			     "Test definition path '%s' leaves the test's "
