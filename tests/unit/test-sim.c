@@ -286,10 +286,13 @@ test_drop_noticed_at_once(void **state)
 	matcher_free(m);
 	assert_non_null(strstr(c.error, "exited with status 3"));
 	/* The board dropped the link right after its last byte: the drop
-	 * was seen well within 100 ms of that byte's arrival. */
+	 * was seen as it happened (the pty's hangup and the pidfd), not
+	 * found by the 30 s wait running out.  The bound only tells an
+	 * event from a timeout: a loaded machine (the sanitizers, other
+	 * work) may take the board a while to exit after its last byte. */
 	uint64_t last = last_arrival(f, "uart0");
 	assert_true(noticed >= last);
-	assert_true(noticed - last < 100000000ULL);
+	assert_true(noticed - last < 1000000000ULL);
 	conn_close(&c);
 	assert_false(strays(f));
 }
