@@ -7,5 +7,6 @@ int cmd_validate(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_coordinator(int argc, char **argv);
 
 #endif

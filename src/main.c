@@ -13,6 +13,7 @@ static const struct command {
 	{"device", cmd_device, "render and check device dictionaries"},
 	{"console", cmd_console, "attach the terminal to a device connection"},
 	{"run", cmd_run, "run a LAVA job on a device"},
+	{"coordinator", cmd_coordinator, "serve LAVA's MultiNode coordinator"},
 };
 
 static void
