@@ -13,16 +13,6 @@
 NAME=hostile-console
 . "$(cd "$(dirname "$0")" && pwd)/data/run/lib.sh"
 
-# A job on board HOST: deploy, boot (BOOT_EXTRA), test STEP...
-job() {
-	_h=$1
-	shift
-	header "$_h"
-	boot "$_h"
-	echo "- test:"
-	echo "    definitions:"
-	inline smoke "$@"
-}
 # elapsed CASE: how long the run took (s), from the job log's records.
 elapsed() {
 	python3 - "$W/$1/log.yaml" <<'PY'

@@ -14,18 +14,6 @@
 NAME=run-faults
 . "$(cd "$(dirname "$0")" && pwd)/data/run/lib.sh"
 
-# A healthy job on board HOST with test STEP...: JOB written to stdout.
-job() {
-	_h=$1
-	shift
-	header "$_h"
-	boot "$_h"
-	echo "- test:"
-	[ -z "$TBLOCK" ] || printf '%s\n' "$TBLOCK"
-	echo "    definitions:"
-	inline smoke "$@"
-}
-
 # ---- a git repository that does not exist ---------------------------------
 H=${TAG}nogit
 device "$W/nogit.dev" "$H"

@@ -117,6 +117,20 @@ inline() {
 	done
 }
 
+# job HOST STEP...: a healthy job on board HOST, written to stdout:
+# deploy, boot (BOOT_EXTRA), a test block ($TBLOCK: more of its lines)
+# with one inline definition "smoke" running STEP...
+job() {
+	_h=$1
+	shift
+	header "$_h"
+	boot "$_h"
+	echo "- test:"
+	[ -z "$TBLOCK" ] || printf '%s\n' "$TBLOCK"
+	echo "    definitions:"
+	inline smoke "$@"
+}
+
 # run CASE DEVICE JOB: tether run with its output dir $W/CASE; the exit
 # status in $RC, what it printed in $W/CASE.out.
 run() {
