@@ -26,6 +26,7 @@
 #include "coordinator.h"
 #include "json.h"
 #include "mux.h"
+#include "net.h"
 #include "util.h"
 
 #define NS 1000000000ULL
@@ -445,71 +446,20 @@ srv_done(void *arg)
 	return srv_signalled != 0;
 }
 
-/* HOST:PORT, [V6]:PORT, or :PORT / PORT for every address. */
+/* Listens on ADDR (net.h's forms; no host: every IPv4 address, as
+ * LAVA's coordinator; no port: PORT). */
 static int
-parse_listen(const char *s, char **host, char **port)
+srv_listen(struct server *srv, const char *addr, const char *port)
 {
-	const char *colon = strrchr(s, ':');
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (close == NULL || close[1] != ':')
-			return -1;
-		*host = xstrndup(s + 1, (size_t)(close - s - 1));
-		*port = xstrdup(close + 2);
-	} else if (colon) {
-		*host = colon == s ? NULL : xstrndup(s, (size_t)(colon - s));
-		*port = xstrdup(colon + 1);
-	} else {
-		*host = NULL;
-		*port = xstrdup(s);
-	}
-	char *end;
-	long p = strtol(*port, &end, 10);
-	if (**port == '\0' || *end != '\0' || p < 0 || p > 65535) {
-		free(*host);
-		free(*port);
+	char bound[64], err[256];
+	int fd = net_listen(addr, "0.0.0.0", port, false, bound, sizeof bound,
+	                    err, sizeof err);
+	if (fd < 0) {
+		fprintf(stderr, "tether: coordinator: InfrastructureError: %s\n",
+		        err);
 		return -1;
 	}
-	return 0;
-}
-
-static int
-srv_listen(struct server *srv, const char *host, const char *port)
-{
-	struct addrinfo hints = {0}, *res;
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	int rc = getaddrinfo(host ? host : "0.0.0.0", port, &hints, &res);
-	if (rc != 0) {
-		fprintf(stderr, "tether: coordinator: %s: %s\n",
-		        host ? host : "0.0.0.0", gai_strerror(rc));
-		return -1;
-	}
-	int fd = socket(res->ai_family,
-	                res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int on = 1;
-	if (fd < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 ||
-	    listen(fd, SOMAXCONN) < 0) {
-		fprintf(stderr,
-		        "tether: coordinator: InfrastructureError: cannot "
-		        "listen on %s:%s: %s\n",
-		        host ? host : "0.0.0.0", port, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(res);
-		return -1;
-	}
-	freeaddrinfo(res);
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	char h[NI_MAXHOST] = "?", p[NI_MAXSERV] = "?";
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-		getnameinfo((struct sockaddr *)&ss, sl, h, sizeof h, p,
-		            sizeof p, NI_NUMERICHOST | NI_NUMERICSERV);
-	srv_logf(srv, "INFO", "listening on %s:%s", h, p);
+	srv_logf(srv, "INFO", "listening on %s", bound);
 	srv->lfd = fd;
 	return 0;
 }
@@ -622,20 +572,19 @@ cmd_coordinator(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	char *host = NULL, *port = xstrdup("3079");
+	char *port = xstrdup("3079");
 	if (config && read_config(config, &port) < 0) {
 		free(port);
 		return 2;
 	}
-	if (listen_arg) {
+	char h[256], p[8];
+	if (listen_arg &&
+	    !net_split(listen_arg, port, h, sizeof h, p, sizeof p)) {
+		fprintf(stderr,
+		        "tether: coordinator: bad --listen '%s' (HOST:PORT)\n",
+		        listen_arg);
 		free(port);
-		if (parse_listen(listen_arg, &host, &port) < 0) {
-			fprintf(stderr,
-			        "tether: coordinator: bad --listen '%s' "
-			        "(HOST:PORT)\n",
-			        listen_arg);
-			return 2;
-		}
+		return 2;
 	}
 
 	struct server srv = {0};
@@ -646,33 +595,17 @@ cmd_coordinator(int argc, char **argv)
 		if (srv.log == NULL) {
 			fprintf(stderr, "tether: coordinator: %s: %s\n",
 			        logpath, strerror(errno));
-			free(host);
 			free(port);
 			return 2;
 		}
 	}
-	/* SIGINT and SIGTERM are only delivered inside the loop's ppoll,
-	 * so one cannot slip in between the check and the wait. */
-	sigset_t block, old;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	struct sigaction sa = {0};
-	sa.sa_handler = srv_on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
 	int status = 0;
 	srv.mux = mux_new();
-	sigset_t waitmask = old;
-	sigdelset(&waitmask, SIGINT);
-	sigdelset(&waitmask, SIGTERM);
-	mux_set_sigmask(srv.mux, &waitmask);
+	sigset_t old;
+	mux_catch_stop(srv.mux, srv_on_signal, &old);
 	srv.coord = coord_new(NULL);
 	coord_set_log(srv.coord, coord_log_cb, &srv);
-	if (srv_listen(&srv, host, port) < 0) {
+	if (srv_listen(&srv, listen_arg ? listen_arg : "", port) < 0) {
 		status = 1;
 		goto out;
 	}
@@ -691,8 +624,7 @@ out:
 	free(srv.clients);
 	if (srv.log != stderr)
 		fclose(srv.log);
-	free(host);
 	free(port);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	mux_release_stop(&old);
 	return status;
 }

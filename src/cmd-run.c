@@ -470,23 +470,10 @@ run_prepare(struct run *r)
 static int
 run_job(struct run *r)
 {
-	struct sigaction sa = {.sa_handler = run_on_signal};
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sigset_t stop, waiting;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop, &waiting);
-	sigdelset(&waiting, SIGINT);
-	sigdelset(&waiting, SIGTERM);
-	mux_set_sigmask(r->j.mux, &waiting);
+	sigset_t saved;
+	mux_catch_stop(r->j.mux, run_on_signal, &saved);
 	int status = job_run(&r->j);
-	sigprocmask(SIG_UNBLOCK, &stop, NULL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	mux_release_stop(&saved);
 	return status;
 }
 

@@ -4,12 +4,8 @@
  * read and logged while a power switch takes its time, and their output
  * goes to the job log line by line. */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "host.h"

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -32,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "util.h"
 
 /* File bytes read per pread, and the size of a client's output buffer. */
@@ -797,110 +797,6 @@ handle_accept(int fd, short events, void *arg)
 	httpd_update_listener(h);
 }
 
-/* Splits "host:port", "[v6]:port", "host" or "[v6]" (port 0), or a bare
- * IPv6 address; false for a malformed one. */
-static bool
-addr_split(const char *addr, char *host, size_t hostlen, char *port,
-           size_t portlen)
-{
-	const char *h = addr, *p = NULL;
-	size_t hl;
-	if (addr[0] == '[') {
-		const char *end = strchr(addr, ']');
-		if (end == NULL || (end[1] != '\0' && end[1] != ':'))
-			return false;
-		h = addr + 1;
-		hl = (size_t)(end - h);
-		if (end[1] == ':')
-			p = end + 2;
-	} else {
-		const char *colon = strchr(addr, ':');
-		if (colon && strchr(colon + 1, ':') == NULL) {
-			hl = (size_t)(colon - addr);
-			p = colon + 1;
-		} else {
-			hl = strlen(addr);
-		}
-	}
-	if (hl >= hostlen)
-		return false;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	if (p == NULL)
-		p = "0";
-	size_t pl = strlen(p);
-	if (pl == 0 || pl > 5 || pl >= portlen ||
-	    strspn(p, "0123456789") != pl || atoi(p) > 65535)
-		return false;
-	memcpy(port, p, pl + 1);
-	return true;
-}
-
-static int
-httpd_listen(struct httpd *h, const char *addr, char *err, size_t errlen)
-{
-	char host[256], port[8];
-	if (!addr_split(addr, host, sizeof host, port, sizeof port)) {
-		snprintf(err, errlen, "cannot listen on %s: invalid address",
-		         addr);
-		return -1;
-	}
-	struct addrinfo hints = {0}, *res, *ai;
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	/* Numbers only: a name would be a blocking DNS lookup while the
-	 * job's consoles wait to be read. */
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV | AI_NUMERICHOST;
-	int rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", addr,
-		         gai_strerror(rc));
-		return -1;
-	}
-	int fd = -1, saved = 0;
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family,
-		            ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		            ai->ai_protocol);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		/* A restarted job must not wait out TIME_WAIT; a port
-		 * someone listens on still fails. */
-		int one = 1;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, SOMAXCONN) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", addr,
-		         strerror(saved));
-		return -1;
-	}
-
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	char nhost[INET6_ADDRSTRLEN], nport[8];
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0 ||
-	    getnameinfo((struct sockaddr *)&ss, sl, nhost, sizeof nhost, nport,
-	                sizeof nport, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-		snprintf(err, errlen, "cannot listen on %s: %s", addr,
-		         strerror(errno));
-		close(fd);
-		return -1;
-	}
-	snprintf(h->address, sizeof h->address,
-	         ss.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", nhost, nport);
-	h->fd = fd;
-	return 0;
-}
-
 /* 128 bits from getrandom(2) in lowercase hex; -1 when the kernel gives
  * none. */
 static int
@@ -936,7 +832,11 @@ httpd_start(struct mux *mux, const char *addr, char *err, size_t errlen)
 	h->head_timeout_ns = HTTPD_HEAD_TIMEOUT_MS * 1000000ULL;
 	h->per_address_max = HTTPD_PER_ADDRESS_MAX;
 	h->clients_max = HTTPD_CLIENTS_MAX;
-	if (httpd_listen(h, addr, err, errlen) < 0) {
+	/* Numbers only: a name would be a blocking DNS lookup while the
+	 * job's consoles wait to be read. */
+	h->fd = net_listen(addr, NULL, "0", true, h->address,
+	                   sizeof h->address, err, errlen);
+	if (h->fd < 0) {
 		free(h);
 		return NULL;
 	}

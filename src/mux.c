@@ -68,6 +68,33 @@ mux_set_sigmask(struct mux *mux, const sigset_t *mask)
 }
 
 void
+mux_catch_stop(struct mux *mux, void (*handler)(int), sigset_t *saved)
+{
+	struct sigaction sa = {.sa_handler = handler};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigset_t stop, waiting;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, saved);
+	waiting = *saved;
+	sigdelset(&waiting, SIGINT);
+	sigdelset(&waiting, SIGTERM);
+	mux_set_sigmask(mux, &waiting);
+}
+
+void
+mux_release_stop(const sigset_t *saved)
+{
+	sigprocmask(SIG_SETMASK, saved, NULL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+}
+
+void
 mux_free(struct mux *mux)
 {
 	if (mux == NULL)

@@ -22,6 +22,14 @@ void mux_free(struct mux *mux);
  * keeps blocked elsewhere are delivered only there, so one that arrives
  * between the check of a wait's end and the wait itself still wakes it. */
 void mux_set_sigmask(struct mux *mux, const sigset_t *mask);
+/* SIGINT and SIGTERM call HANDLER, delivered only while MUX waits
+ * (blocked elsewhere, mux_set_sigmask): a stop asked just before a wait
+ * begins still ends it.  SIGPIPE is ignored.  *SAVED receives the signal
+ * mask to give back to mux_release_stop().  Children get the signals
+ * back (proc.h). */
+void mux_catch_stop(struct mux *mux, void (*handler)(int), sigset_t *saved);
+/* Undoes mux_catch_stop: SAVED's mask, SIGINT and SIGTERM as default. */
+void mux_release_stop(const sigset_t *saved);
 
 /* Watches FD for EVENTS (POLLIN, POLLOUT) until removed. */
 void mux_add_fd(struct mux *mux, int fd, short events, mux_fd_cb cb,
